@@ -1,0 +1,4 @@
+//! Analyses over parsed BTF. Each produces plain data that the CLI and the
+//! page render; none of them prints.
+
+pub mod stat;

@@ -1,0 +1,87 @@
+//! Sizes of a BTF blob: header, per-kind counts and bytes, strings.
+
+use serde::Serialize;
+
+use crate::btf::read::kind_label;
+use crate::btf::Btf;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KindStat {
+    pub kind: String,
+    pub count: u64,
+    pub bytes: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Stat {
+    pub endian: &'static str,
+    pub hdr_len: u32,
+    pub type_len: u32,
+    pub str_len: u32,
+    pub layout_len: u32,
+    pub total_bytes: u64,
+    /// Types this BTF holds itself (not counting void or base types).
+    pub types: u64,
+    pub split: bool,
+    pub start_id: u32,
+    pub start_str_off: u32,
+    /// Per kind, in kind-number order; kinds with no types are left out.
+    pub kinds: Vec<KindStat>,
+}
+
+pub fn stat(btf: &Btf) -> Stat {
+    let mut per_kind = [(0u64, 0u64); 128];
+    for t in btf.local_types() {
+        let slot = &mut per_kind[t.kind_raw() as usize];
+        slot.0 += 1;
+        slot.1 += t.bytes().len() as u64;
+    }
+    let kinds = per_kind
+        .iter()
+        .enumerate()
+        .filter(|(_, (count, _))| *count > 0)
+        .map(|(k, &(count, bytes))| KindStat {
+            kind: kind_label(k as u8),
+            count,
+            bytes,
+        })
+        .collect();
+    let h = btf.header();
+    Stat {
+        endian: btf.endian().name(),
+        hdr_len: h.hdr_len,
+        type_len: btf.type_bytes().len() as u32,
+        str_len: btf.string_bytes().len() as u32,
+        layout_len: btf.layout_bytes().len() as u32,
+        total_bytes: btf.to_bytes_len(),
+        types: btf.local_len() as u64,
+        split: btf.base().is_some(),
+        start_id: btf.start_id(),
+        start_str_off: btf.start_str_off(),
+        kinds,
+    }
+}
+
+impl Stat {
+    /// A short human-readable table.
+    pub fn to_text(&self) -> String {
+        let mut s = String::new();
+        s += &format!(
+            "header: {} bytes, {}-endian; types {} bytes, strings {} bytes, layout {} bytes; total {} bytes\n",
+            self.hdr_len, self.endian, self.type_len, self.str_len, self.layout_len, self.total_bytes
+        );
+        if self.split {
+            s += &format!(
+                "split BTF: first id {}, first string offset {}\n",
+                self.start_id, self.start_str_off
+            );
+        }
+        s += &format!("types: {}\n", self.types);
+        s += &format!("{:<12} {:>9} {:>12}\n", "kind", "count", "bytes");
+        for k in &self.kinds {
+            s += &format!("{:<12} {:>9} {:>12}\n", k.kind, k.count, k.bytes);
+        }
+        s += &format!("{:<12} {:>9} {:>12}\n", "strings", "", self.str_len);
+        s
+    }
+}

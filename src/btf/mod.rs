@@ -1,0 +1,16 @@
+//! The BTF format: header and kinds, a zero-copy reader, a writer, a builder
+//! and the bpftool-compatible dump.
+
+pub mod build;
+pub mod dump;
+pub mod header;
+pub mod kind;
+pub mod read;
+pub mod types;
+mod write;
+
+pub use build::{BtfBuilder, FwdKind};
+pub use header::{Endian, Header};
+pub use kind::Kind;
+pub use read::Btf;
+pub use types::{TypeId, TypeView};

@@ -1,0 +1,62 @@
+//! Serializing BTF back to bytes: header, types, optional layout, strings.
+
+use super::header::{Endian, LAYOUT_ENTRY_LEN, LAYOUT_HEADER_LEN, MAGIC, VERSION};
+use super::read::Btf;
+
+impl Btf<'_> {
+    /// The raw BTF blob in this BTF's own byte order. For any parsed real
+    /// input this is the input itself.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.to_bytes_in(self.endian())
+    }
+
+    /// The raw BTF blob in the given byte order.
+    pub fn to_bytes_in(&self, endian: Endian) -> Vec<u8> {
+        let hdr_len = self.header.hdr_len;
+        let type_len = self.types.len() as u32;
+        let layout_len = self.layout.len() as u32;
+        let str_len = self.strings.len() as u32;
+        let total = hdr_len as usize + (type_len + layout_len + str_len) as usize;
+        let mut out = Vec::with_capacity(total);
+
+        out.extend_from_slice(&endian.u16_bytes(MAGIC));
+        out.push(VERSION);
+        out.push(0);
+        for word in [hdr_len, 0, type_len, type_len + layout_len, str_len] {
+            out.extend_from_slice(&endian.u32_bytes(word));
+        }
+        if hdr_len >= LAYOUT_HEADER_LEN {
+            let layout_off = if layout_len > 0 { type_len } else { 0 };
+            out.extend_from_slice(&endian.u32_bytes(layout_off));
+            out.extend_from_slice(&endian.u32_bytes(layout_len));
+        }
+        out.resize(hdr_len as usize, 0);
+
+        let swap = endian != self.endian();
+        if swap {
+            // Every type record is made of 32-bit words.
+            for w in self.types.chunks_exact(4) {
+                out.extend_from_slice(&[w[3], w[2], w[1], w[0]]);
+            }
+            // Layout entries: two bytes, then a 16-bit flags field.
+            for e in self.layout.chunks_exact(LAYOUT_ENTRY_LEN as usize) {
+                out.extend_from_slice(&[e[0], e[1], e[3], e[2]]);
+            }
+        } else {
+            out.extend_from_slice(&self.types);
+            out.extend_from_slice(&self.layout);
+        }
+        out.extend_from_slice(&self.strings);
+        out
+    }
+}
+
+impl Btf<'_> {
+    /// Length of `to_bytes()` without building it.
+    pub fn to_bytes_len(&self) -> u64 {
+        self.header.hdr_len as u64
+            + self.types.len() as u64
+            + self.layout.len() as u64
+            + self.strings.len() as u64
+    }
+}

@@ -1,0 +1,11 @@
+//! btfscope: a BTF (BPF Type Format) analyzer. The same core serves the
+//! command-line tool and the web page.
+//!
+//! Data flows file → [`intake`] → [`btf`] → [`analyze`] → CLI or page.
+
+pub mod analyze;
+pub mod btf;
+pub mod error;
+pub mod intake;
+
+pub use error::{Error, ErrorKind, Result};
