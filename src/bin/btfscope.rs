@@ -14,7 +14,11 @@ use btfscope::intake::Input;
 use btfscope::{Error, ErrorKind, Result};
 
 #[derive(Parser)]
-#[command(name = "btfscope", version, about = "BTF analyzer: dump, stat, split and dedup kernel BTF")]
+#[command(
+    name = "btfscope",
+    version,
+    about = "BTF analyzer: dump, stat, split and dedup kernel BTF"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -50,7 +54,8 @@ enum Command {
 }
 
 fn read(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|e| Error::new(ErrorKind::Io, e.to_string()).in_file(path.display().to_string()))
+    std::fs::read(path)
+        .map_err(|e| Error::new(ErrorKind::Io, e.to_string()).in_file(path.display().to_string()))
 }
 
 /// Opens `path` (and its base) and hands the parsed BTF to `f`.

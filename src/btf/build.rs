@@ -132,7 +132,14 @@ impl<'a> BtfBuilder<'a> {
         Ok(id)
     }
 
-    fn add_type(&mut self, name: &str, kind: Kind, kflag: bool, size_or_type: u32, extra: &[u32]) -> TypeId {
+    fn add_type(
+        &mut self,
+        name: &str,
+        kind: Kind,
+        kflag: bool,
+        size_or_type: u32,
+        extra: &[u32],
+    ) -> TypeId {
         let name_off = self.add_str(name);
         let mut words = vec![name_off, info(kind, 0, kflag), size_or_type];
         words.extend_from_slice(extra);
@@ -155,17 +162,30 @@ impl<'a> BtfBuilder<'a> {
             }
             _ => Err(usage(format!(
                 "{what}: the last type is not a {}",
-                kinds.iter().map(|k| k.name()).collect::<Vec<_>>().join(" or ")
+                kinds
+                    .iter()
+                    .map(|k| k.name())
+                    .collect::<Vec<_>>()
+                    .join(" or ")
             ))),
         }
     }
 
     /// Appends an element to the last type and bumps its vlen.
-    fn add_elem(&mut self, kinds: &[Kind], what: &str, words: &[u32], set_kflag: bool) -> Result<()> {
+    fn add_elem(
+        &mut self,
+        kinds: &[Kind],
+        what: &str,
+        words: &[u32],
+        set_kflag: bool,
+    ) -> Result<()> {
         let (at, kind, old_info) = self.last_type(kinds, what)?;
         let vlen = (old_info & VLEN_MASK) + 1;
         if vlen > VLEN_MASK {
-            return Err(Error::new(ErrorKind::Limit, format!("{what}: too many elements")));
+            return Err(Error::new(
+                ErrorKind::Limit,
+                format!("{what}: too many elements"),
+            ));
         }
         let kflag = set_kflag || old_info >> 31 == 1;
         let endian = self.btf.endian();
@@ -176,7 +196,13 @@ impl<'a> BtfBuilder<'a> {
     }
 
     pub fn add_int(&mut self, name: &str, byte_size: u32, encoding: u8) -> TypeId {
-        self.add_type(name, Kind::Int, false, byte_size, &[(encoding as u32) << 24 | byte_size * 8])
+        self.add_type(
+            name,
+            Kind::Int,
+            false,
+            byte_size,
+            &[((encoding as u32) << 24) | (byte_size * 8)],
+        )
     }
 
     pub fn add_float(&mut self, name: &str, byte_size: u32) -> TypeId {
@@ -221,8 +247,14 @@ impl<'a> BtfBuilder<'a> {
 
     /// Adds a member to the last struct or union. A bitfield (non-zero size or
     /// an offset that is not byte aligned) turns the parent's kind_flag on.
-    pub fn add_field(&mut self, name: &str, type_id: TypeId, bit_offset: u32, bitfield_size: u32) -> Result<()> {
-        let is_bitfield = bitfield_size != 0 || bit_offset % 8 != 0;
+    pub fn add_field(
+        &mut self,
+        name: &str,
+        type_id: TypeId,
+        bit_offset: u32,
+        bitfield_size: u32,
+    ) -> Result<()> {
+        let is_bitfield = bitfield_size != 0 || !bit_offset.is_multiple_of(8);
         if is_bitfield && (bitfield_size == 0 || bitfield_size > 255 || bit_offset > VLEN_MASK) {
             return Err(usage(format!(
                 "add_field '{name}': bitfield of {bitfield_size} bits at {bit_offset} cannot be encoded"
@@ -244,10 +276,17 @@ impl<'a> BtfBuilder<'a> {
 
     pub fn add_enum_value(&mut self, name: &str, value: i64) -> Result<()> {
         if value < i32::MIN as i64 || value > u32::MAX as i64 {
-            return Err(usage(format!("enum value {name}={value} does not fit in 32 bits")));
+            return Err(usage(format!(
+                "enum value {name}={value} does not fit in 32 bits"
+            )));
         }
         let name_off = self.add_str(name);
-        self.add_elem(&[Kind::Enum], "add_enum_value", &[name_off, value as u32], value < 0)
+        self.add_elem(
+            &[Kind::Enum],
+            "add_enum_value",
+            &[name_off, value as u32],
+            value < 0,
+        )
     }
 
     pub fn add_enum64(&mut self, name: &str, byte_size: u32, signed: bool) -> TypeId {
@@ -279,7 +318,12 @@ impl<'a> BtfBuilder<'a> {
 
     pub fn add_func_param(&mut self, name: &str, type_id: TypeId) -> Result<()> {
         let name_off = self.add_str(name);
-        self.add_elem(&[Kind::FuncProto], "add_func_param", &[name_off, type_id], false)
+        self.add_elem(
+            &[Kind::FuncProto],
+            "add_func_param",
+            &[name_off, type_id],
+            false,
+        )
     }
 
     /// A FUNC with `linkage` (0 static, 1 global, 2 extern) stored in vlen.
@@ -287,7 +331,11 @@ impl<'a> BtfBuilder<'a> {
         let id = self.add_type(name, Kind::Func, false, proto, &[]);
         let at = *self.btf.offsets.last().expect("just added") as usize;
         let endian = self.btf.endian();
-        self.btf.types.to_mut()[at + 4..at + 8].copy_from_slice(&endian.u32_bytes(info(Kind::Func, linkage, false)));
+        self.btf.types.to_mut()[at + 4..at + 8].copy_from_slice(&endian.u32_bytes(info(
+            Kind::Func,
+            linkage,
+            false,
+        )));
         id
     }
 
@@ -300,7 +348,12 @@ impl<'a> BtfBuilder<'a> {
     }
 
     pub fn add_datasec_var_info(&mut self, var: TypeId, offset: u32, byte_size: u32) -> Result<()> {
-        self.add_elem(&[Kind::Datasec], "add_datasec_var_info", &[var, offset, byte_size], false)
+        self.add_elem(
+            &[Kind::Datasec],
+            "add_datasec_var_info",
+            &[var, offset, byte_size],
+            false,
+        )
     }
 
     pub fn add_decl_tag(&mut self, value: &str, target: TypeId, component_idx: i32) -> TypeId {

@@ -58,7 +58,11 @@ struct Record<'b> {
 }
 
 fn kv<'b>(key: &'static str, value: Value<'b>) -> Field<'b> {
-    Field { key, value, text: Text::KeyValue }
+    Field {
+        key,
+        value,
+        text: Text::KeyValue,
+    }
 }
 
 fn uint<'b>(key: &'static str, v: impl Into<u64>) -> Field<'b> {
@@ -105,7 +109,14 @@ fn describe<'b>(btf: &'b Btf<'_>, t: TypeView<'b>) -> Record<'b> {
             fields.push(uint("nr_bits", i.bits));
             fields.push(word("encoding", int_encoding_name(i.encoding)));
         }
-        Some(Kind::Ptr | Kind::Const | Kind::Volatile | Kind::Restrict | Kind::Typedef | Kind::TypeTag) => {
+        Some(
+            Kind::Ptr
+            | Kind::Const
+            | Kind::Volatile
+            | Kind::Restrict
+            | Kind::Typedef
+            | Kind::TypeTag,
+        ) => {
             fields.push(uint("type_id", t.size_or_type()));
         }
         Some(Kind::Array) => {
@@ -158,7 +169,11 @@ fn describe<'b>(btf: &'b Btf<'_>, t: TypeView<'b>) -> Record<'b> {
                 };
                 elems.push(vec![
                     elem_name(btf, v.name_off),
-                    Field { key: "val", value, text: Text::KeyValueSuffix(suffix) },
+                    Field {
+                        key: "val",
+                        value,
+                        text: Text::KeyValueSuffix(suffix),
+                    },
                 ]);
             }
         }
@@ -188,7 +203,11 @@ fn describe<'b>(btf: &'b Btf<'_>, t: TypeView<'b>) -> Record<'b> {
             fields.push(uint("vlen", vlen));
             elems_key = Some("vars");
             for v in t.secinfos().take(vlen as usize) {
-                let mut e = vec![uint("type_id", v.type_id), uint("offset", v.offset), uint("size", v.size)];
+                let mut e = vec![
+                    uint("type_id", v.type_id),
+                    uint("offset", v.offset),
+                    uint("size", v.size),
+                ];
                 if v.type_id < btf.type_count() {
                     let (k, name_off) = btf
                         .type_by_id(v.type_id)
@@ -208,7 +227,10 @@ fn describe<'b>(btf: &'b Btf<'_>, t: TypeView<'b>) -> Record<'b> {
         Some(Kind::Float) => fields.push(uint("size", t.size_or_type())),
         Some(Kind::DeclTag) => {
             fields.push(uint("type_id", t.size_or_type()));
-            fields.push(kv("component_idx", Value::Int(t.extra_word() as i32 as i64)));
+            fields.push(kv(
+                "component_idx",
+                Value::Int(t.extra_word() as i32 as i64),
+            ));
         }
         None => {}
     }

@@ -140,7 +140,10 @@ impl Header {
             return Err(Error::at(
                 ErrorKind::BadHeader,
                 4u64,
-                format!("header length {} is below the minimum {BASE_HEADER_LEN}", h.hdr_len),
+                format!(
+                    "header length {} is below the minimum {BASE_HEADER_LEN}",
+                    h.hdr_len
+                ),
             ));
         }
         if h.hdr_len as usize > data.len() {
@@ -168,10 +171,7 @@ impl Header {
             return Err(Error::at(
                 ErrorKind::BadHeader,
                 (known_len as usize + pos) as u64,
-                format!(
-                    "unknown non-zero header data (header length {})",
-                    h.hdr_len
-                ),
+                format!("unknown non-zero header data (header length {})", h.hdr_len),
             ));
         }
         h.check_sections(data.len() as u64)?;
@@ -182,18 +182,24 @@ impl Header {
         let body = data_len - self.hdr_len as u64;
         let type_end = self.type_off as u64 + self.type_len as u64;
         let str_end = self.str_off as u64 + self.str_len as u64;
-        if self.type_off % 4 != 0 {
+        if !self.type_off.is_multiple_of(4) {
             return Err(Error::at(
                 ErrorKind::BadHeader,
                 8u64,
-                format!("type section offset {} is not 4-byte aligned", self.type_off),
+                format!(
+                    "type section offset {} is not 4-byte aligned",
+                    self.type_off
+                ),
             ));
         }
-        if self.type_len % 4 != 0 {
+        if !self.type_len.is_multiple_of(4) {
             return Err(Error::at(
                 ErrorKind::BadHeader,
                 12u64,
-                format!("type section length {} is not a multiple of 4", self.type_len),
+                format!(
+                    "type section length {} is not a multiple of 4",
+                    self.type_len
+                ),
             ));
         }
         if str_end > body {
@@ -220,7 +226,7 @@ impl Header {
             return Ok(());
         }
         let layout_end = self.layout_off as u64 + self.layout_len as u64;
-        if self.layout_off % 4 != 0 || self.layout_len % LAYOUT_ENTRY_LEN != 0 {
+        if !self.layout_off.is_multiple_of(4) || !self.layout_len.is_multiple_of(LAYOUT_ENTRY_LEN) {
             return Err(Error::at(
                 ErrorKind::BadHeader,
                 24u64,

@@ -191,7 +191,7 @@ impl<'a> Btf<'a> {
             }
             for w in t.name_words() {
                 let off = t.word(w);
-                if self.str_at(off).is_none() {
+                if !self.str_valid(off) {
                     return Err(Error::at(
                         ErrorKind::BadStringOffset,
                         (rec_at + w * 4) as u64,
@@ -231,7 +231,10 @@ impl<'a> Btf<'a> {
                     return Err(Error::at(
                         ErrorKind::BadType,
                         (rec_at + 8) as u64,
-                        format!("FUNC [{}] refers to [{proto}], which is not a FUNC_PROTO", t.id),
+                        format!(
+                            "FUNC [{}] refers to [{proto}], which is not a FUNC_PROTO",
+                            t.id
+                        ),
                     ));
                 }
             }
@@ -304,6 +307,15 @@ impl<'a> Btf<'a> {
     /// This BTF's own types, in id order.
     pub fn local_types(&self) -> impl ExactSizeIterator<Item = TypeView<'_>> + '_ {
         (self.start_id..self.type_count()).map(move |id| self.type_by_id(id).expect("indexed id"))
+    }
+
+    /// Whether `off` starts a string in this BTF or its base. The section
+    /// ends with NUL (checked at parse), so being in range is enough.
+    pub fn str_valid(&self, off: u32) -> bool {
+        if off < self.start_str_off {
+            return self.base.is_some_and(|b| b.str_valid(off));
+        }
+        ((off - self.start_str_off) as usize) < self.strings.len()
     }
 
     /// The NUL-terminated string at `off` (without the NUL), looking in the

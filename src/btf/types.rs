@@ -77,7 +77,7 @@ pub struct VarSecinfo {
 impl<'a> TypeView<'a> {
     /// `bytes` is exactly this type's record, already bounds-checked.
     pub(crate) fn new(id: TypeId, bytes: &'a [u8], endian: Endian) -> Self {
-        debug_assert!(bytes.len() >= TYPE_HEADER_LEN && bytes.len() % 4 == 0);
+        debug_assert!(bytes.len() >= TYPE_HEADER_LEN && bytes.len().is_multiple_of(4));
         TypeView { id, bytes, endian }
     }
 
@@ -214,7 +214,7 @@ impl<'a> TypeView<'a> {
     pub fn type_ref_words(&self) -> TypeRefWords {
         let vlen = self.vlen();
         let (fixed, first_elem, stride) = match self.kind() {
-            Some(k) if k == Kind::FuncProto => (Some(2), 4, 2),
+            Some(Kind::FuncProto) => (Some(2), 4, 2),
             Some(k) if k.has_type_ref() => (Some(2), 0, 0),
             Some(Kind::Array) => (None, 0, 0),
             Some(Kind::Struct | Kind::Union) => (None, 4, 3),

@@ -49,9 +49,7 @@ impl Btf<'_> {
         out.extend_from_slice(&self.strings);
         out
     }
-}
 
-impl Btf<'_> {
     /// Length of `to_bytes()` without building it.
     pub fn to_bytes_len(&self) -> u64 {
         self.header.hdr_len as u64

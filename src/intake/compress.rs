@@ -104,7 +104,11 @@ pub fn decompress(codec: Codec, data: &[u8]) -> Result<Vec<u8>> {
         Err(e) => Err(Error::at(
             ErrorKind::Decompress,
             0u64,
-            format!("{} stream is corrupt after {} output bytes: {e}", codec.name(), sink.out.len()),
+            format!(
+                "{} stream is corrupt after {} output bytes: {e}",
+                codec.name(),
+                sink.out.len()
+            ),
         )),
     }
 }

@@ -16,14 +16,21 @@ pub(super) struct ElfSections {
 
 pub(super) fn sections(data: &[u8]) -> Result<ElfSections> {
     let file = object::File::parse(data).map_err(|e| {
-        Error::at(ErrorKind::BadContainer, 0u64, format!("malformed ELF file: {e}"))
+        Error::at(
+            ErrorKind::BadContainer,
+            0u64,
+            format!("malformed ELF file: {e}"),
+        )
     })?;
     let range = |name: &str| -> Result<Option<Range<usize>>> {
         let Some(section) = file.section_by_name(name) else {
             return Ok(None);
         };
         let (start, len) = section.file_range().ok_or_else(|| {
-            Error::new(ErrorKind::BadContainer, format!("ELF section {name} has no file data"))
+            Error::new(
+                ErrorKind::BadContainer,
+                format!("ELF section {name} has no file data"),
+            )
         })?;
         let end = start.checked_add(len).filter(|&e| e <= data.len() as u64);
         match end {
@@ -31,7 +38,10 @@ pub(super) fn sections(data: &[u8]) -> Result<ElfSections> {
             None => Err(Error::at(
                 ErrorKind::OutOfRange,
                 start,
-                format!("ELF section {name} of {len} bytes runs past the end of the file ({} bytes)", data.len()),
+                format!(
+                    "ELF section {name} of {len} bytes runs past the end of the file ({} bytes)",
+                    data.len()
+                ),
             )),
         }
     };

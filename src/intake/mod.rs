@@ -65,7 +65,13 @@ impl<'a> Input<'a> {
             if d.starts_with(b"\x7fELF") {
                 let found = elf::sections(d)?;
                 layers.push(found.layer);
-                return Ok(Input::with(data, layers, found.btf, found.btf_base, found.btf_ext));
+                return Ok(Input::with(
+                    data,
+                    layers,
+                    found.btf,
+                    found.btf_base,
+                    found.btf_ext,
+                ));
             }
             if let Some(codec) = Codec::sniff(d) {
                 let out = decompress(codec, d).map_err(|e| e.context(wrap_note(&layers)))?;
@@ -76,17 +82,27 @@ impl<'a> Input<'a> {
             if let Some((payload_at, codec)) = image::bzimage_payload(d) {
                 let out = decompress(codec, &d[payload_at..])
                     .map_err(|e| e.rebased(payload_at as u64).context("bzImage payload"))?;
-                layers.push(Layer::BzImage { payload_at: payload_at as u64 });
-                layers.push(Layer::Compressed { codec, at: payload_at as u64 });
+                layers.push(Layer::BzImage {
+                    payload_at: payload_at as u64,
+                });
+                layers.push(Layer::Compressed {
+                    codec,
+                    at: payload_at as u64,
+                });
                 data = Cow::Owned(out);
                 continue;
             }
             if let Some(btf) = image::find_btf(d) {
-                layers.push(Layer::RawImage { btf_at: btf.start as u64 });
+                layers.push(Layer::RawImage {
+                    btf_at: btf.start as u64,
+                });
                 return Ok(Input::with(data, layers, Some(btf), None, None));
             }
             if let Some((at, codec, out)) = image::scan_compressed(d) {
-                layers.push(Layer::Compressed { codec, at: at as u64 });
+                layers.push(Layer::Compressed {
+                    codec,
+                    at: at as u64,
+                });
                 data = Cow::Owned(out);
                 continue;
             }
