@@ -212,6 +212,16 @@ impl Header {
                 ),
             ));
         }
+        if type_end > body {
+            return Err(Error::at(
+                ErrorKind::OutOfRange,
+                8u64,
+                format!(
+                    "type section {}+{} runs past the {} bytes after the header",
+                    self.type_off, self.type_len, body
+                ),
+            ));
+        }
         if type_end > self.str_off as u64 {
             return Err(Error::at(
                 ErrorKind::OutOfRange,
