@@ -3,12 +3,16 @@
 //! `BtfBuilder`, serialized, then corrupted at precisely computed offsets.
 
 use std::fmt::Debug;
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::process::Command;
 
 use btfscope::btf::build::info;
 use btfscope::btf::dump::{dump, DumpFormat};
 use btfscope::btf::kind::{INT_SIGNED, TYPE_HEADER_LEN};
 use btfscope::btf::{Btf, BtfBuilder, Endian, FwdKind, Header, Kind, TypeId};
 
+use btfscope::intake::{output_limit, Codec, Input, Layer};
 use btfscope::{Error, ErrorKind, Result};
 
 // Ids of the fixture's types, one per kind, so corruptions name what they hit.
@@ -721,6 +725,212 @@ fn split_with_empty_strings_needs_base() {
         ErrorKind::BadStrings,
         at,
         "string section is empty",
+    );
+}
+
+// ---------------------------------------------------------------- intake
+
+/// A path for a scratch file, unique to this test process.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("btfscope-malformed-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+/// Runs a command-line tool and returns its stdout; `None`, with a note, when
+/// the tool is not installed, so the test is skipped rather than failed.
+fn tool(program: &str, args: &[&str]) -> Option<Vec<u8>> {
+    match Command::new(program).args(args).output() {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            eprintln!("note: {program} is not installed, skipping");
+            None
+        }
+        Err(e) => panic!("{program}: {e}"),
+        Ok(out) => {
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(out.status.success(), "{program} {args:?} failed: {stderr}");
+            Some(out.stdout)
+        }
+    }
+}
+
+/// An ELF object (from `cc -c`) carrying `btf` as its .BTF section, or no
+/// .BTF at all.
+fn elf_object(name: &str, btf: Option<&[u8]>) -> Option<Vec<u8>> {
+    let obj = scratch(&format!("{name}.o"));
+    let obj = obj.to_str().unwrap();
+    tool("cc", &["-c", "-x", "c", "/dev/null", "-o", obj])?;
+    if let Some(btf) = btf {
+        let blob = scratch(&format!("{name}.btf"));
+        std::fs::write(&blob, btf).unwrap();
+        let section = format!(".BTF={}", blob.display());
+        tool("objcopy", &["--add-section", &section, obj])?;
+    }
+    Some(std::fs::read(obj).unwrap())
+}
+
+/// Where `needle` sits in `haystack`; it must be there exactly once.
+fn find(haystack: &[u8], needle: &[u8]) -> usize {
+    let mut hits =
+        (0..=haystack.len() - needle.len()).filter(|&i| haystack[i..].starts_with(needle));
+    let at = hits.next().expect("needle present");
+    assert_eq!(hits.next(), None, "needle must be unique");
+    at
+}
+
+#[test]
+fn elf_with_btf_reports_file_offsets() {
+    let mut btf = base().to_bytes();
+    let Some(elf) = elf_object("good", Some(&btf)) else {
+        return;
+    };
+    let input = Input::open(&elf).unwrap();
+    assert_eq!(input.parse_btf(None).unwrap().type_count(), ENUM64 + 1);
+    btf[2] = 9;
+    let elf = elf_object("bad-version", Some(&btf)).unwrap();
+    let at = find(&elf, &btf) as u64 + 2;
+    let input = Input::open(&elf).unwrap();
+    let e = expect_err(
+        input.parse_btf(None),
+        ErrorKind::BadHeader,
+        at,
+        "unsupported BTF version 9",
+    );
+    assert!(e.message.starts_with(".BTF: "), "{e}");
+}
+
+#[test]
+fn elf_truncated() {
+    let Some(elf) = elf_object("truncated", Some(&base().to_bytes())) else {
+        return;
+    };
+    // Inside the ELF header, and before the section headers at the end.
+    for len in [4, 20, 63, elf.len() / 2] {
+        expect_err(
+            Input::open(&elf[..len]),
+            ErrorKind::BadContainer,
+            0,
+            "malformed ELF file",
+        );
+    }
+}
+
+#[test]
+fn elf_btf_section_past_end_of_file() {
+    let btf = base().to_bytes();
+    let Some(mut elf) = elf_object("past-end", Some(&btf)) else {
+        return;
+    };
+    assert_eq!(elf[4..6], [2, 1], "cc must make 64-bit little-endian ELF");
+    let start = find(&elf, &btf);
+    // An Elf64_Shdr has sh_offset followed by sh_size: grow the size.
+    let fields = [
+        (start as u64).to_le_bytes(),
+        (btf.len() as u64).to_le_bytes(),
+    ]
+    .concat();
+    let size_at = find(&elf, &fields) + 8;
+    let size = elf.len() as u64;
+    elf[size_at..size_at + 8].copy_from_slice(&size.to_le_bytes());
+    let phrase = format!("ELF section .BTF of {size} bytes runs past the end of the file");
+    expect_err(
+        Input::open(&elf),
+        ErrorKind::OutOfRange,
+        start as u64,
+        &phrase,
+    );
+}
+
+#[test]
+fn elf_without_btf() {
+    let Some(elf) = elf_object("no-btf", None) else {
+        return;
+    };
+    let input = Input::open(&elf).unwrap();
+    assert!(input.btf_bytes().is_none());
+    // Nothing is malformed, so there is no offset to name.
+    let e = input.parse_btf(None).unwrap_err();
+    assert_eq!((e.kind, e.offset), (ErrorKind::BadContainer, None), "{e}");
+    assert!(e.message.contains("no .BTF section"), "{e}");
+}
+
+const CODECS: [(&str, Codec); 3] = [
+    ("gzip", Codec::Gzip),
+    ("xz", Codec::Xz),
+    ("zstd", Codec::Zstd),
+];
+
+/// `data` compressed by the command-line tool `program`; `name` keeps the
+/// scratch files of tests running in parallel apart.
+fn compress(program: &str, name: &str, data: &[u8]) -> Option<Vec<u8>> {
+    let path = scratch(&format!("{name}-{program}-input"));
+    std::fs::write(&path, data).unwrap();
+    tool(program, &["-c", path.to_str().unwrap()])
+}
+
+#[test]
+fn compressed_streams_truncated_or_flipped() {
+    let btf = base().to_bytes();
+    for (program, codec) in CODECS {
+        let Some(z) = compress(program, "flipped", &btf) else {
+            continue;
+        };
+        let input = Input::open(&z).unwrap();
+        assert_eq!(input.layers[0], Layer::Compressed { codec, at: 0 });
+        assert_eq!(input.btf_bytes(), Some(&btf[..]));
+        let corrupt = format!("{program} stream is corrupt");
+        for len in [z.len() / 2, z.len() - 1] {
+            expect_err(Input::open(&z[..len]), ErrorKind::Decompress, 0, &corrupt);
+        }
+        // A flipped bit in the middle of the data, caught by the checksum
+        // if not by the decoder.
+        let mut d = z.clone();
+        d[z.len() / 2] ^= 0x10;
+        expect_err(Input::open(&d), ErrorKind::Decompress, 0, &corrupt);
+    }
+}
+
+#[test]
+fn corrupt_btf_inside_compressed_data() {
+    let mut btf = base().to_bytes();
+    let at = rec(&base(), PTR) + 8;
+    put(&mut btf, at, Endian::native(), 1000);
+    let Some(z) = compress("gzip", "bad-type-id", &btf) else {
+        return;
+    };
+    let input = Input::open(&z).unwrap();
+    let e = expect_err(
+        input.parse_btf(None),
+        ErrorKind::BadTypeId,
+        at as u64,
+        "refers to type id 1000",
+    );
+    assert!(e.message.contains("in the decompressed data"), "{e}");
+}
+
+/// `len` zeros, gzip-compressed (about 1000:1).
+fn gzip_zeros(len: usize) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    let chunk = vec![0u8; 1 << 20];
+    for n in (0..len).step_by(chunk.len()) {
+        enc.write_all(&chunk[..chunk.len().min(len - n)]).unwrap();
+    }
+    enc.finish().unwrap()
+}
+
+#[test]
+fn decompression_bomb_hits_limit() {
+    let len = 40 << 20;
+    let z = gzip_zeros(len);
+    assert!(
+        output_limit(z.len()) < len as u64,
+        "the fixture must be a bomb"
+    );
+    expect_err(
+        Input::open(&z),
+        ErrorKind::Limit,
+        0,
+        "gzip stream expands past",
     );
 }
 
