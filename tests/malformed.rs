@@ -887,6 +887,15 @@ fn compressed_streams_truncated_or_flipped() {
         let mut d = z.clone();
         d[z.len() / 2] ^= 0x10;
         expect_err(Input::open(&d), ErrorKind::Decompress, 0, &corrupt);
+        // Anywhere else: an error, or (header fields such as gzip's mtime)
+        // the same data, but never different data.
+        for i in 0..z.len() {
+            let mut d = z.clone();
+            d[i] ^= 0x10;
+            if let Ok(input) = Input::open(&d) {
+                assert_eq!(input.btf_bytes(), Some(&btf[..]), "{program} byte {i}");
+            }
+        }
     }
 }
 
@@ -908,29 +917,58 @@ fn corrupt_btf_inside_compressed_data() {
     assert!(e.message.contains("in the decompressed data"), "{e}");
 }
 
-/// `len` zeros, gzip-compressed (about 1000:1).
-fn gzip_zeros(len: usize) -> Vec<u8> {
+/// `data` repeated `times`, gzip-compressed (zeros shrink about 1000:1).
+fn gzip_repeated(data: &[u8], times: usize) -> Vec<u8> {
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    let chunk = vec![0u8; 1 << 20];
-    for n in (0..len).step_by(chunk.len()) {
-        enc.write_all(&chunk[..chunk.len().min(len - n)]).unwrap();
+    for _ in 0..times {
+        enc.write_all(data).unwrap();
     }
     enc.finish().unwrap()
 }
 
 #[test]
 fn decompression_bomb_hits_limit() {
-    let len = 40 << 20;
-    let z = gzip_zeros(len);
+    let (chunk, times) = (vec![0; 1 << 20], 40);
+    let z = gzip_repeated(&chunk, times);
     assert!(
-        output_limit(z.len()) < len as u64,
-        "the fixture must be a bomb"
+        output_limit(z.len()) < (chunk.len() * times) as u64,
+        "must be a bomb"
     );
     expect_err(
         Input::open(&z),
         ErrorKind::Limit,
         0,
-        "gzip stream expands past",
+        "gzip stream needs more than",
+    );
+}
+
+#[test]
+fn nested_decompression_bomb_hits_the_file_limit() {
+    let (chunk, times) = (vec![0; 1 << 19], 33);
+    let inner_out = (chunk.len() * times) as u64;
+    let inner = gzip_repeated(&chunk, times);
+    let outer = gzip_repeated(&inner, 1);
+    // Within the inner stream's own limit, past the file's.
+    assert!(output_limit(inner.len()) >= inner_out && output_limit(outer.len()) < inner_out);
+    let e = expect_err(
+        Input::open(&outer),
+        ErrorKind::Limit,
+        0,
+        "gzip stream needs more than",
+    );
+    assert!(e.message.starts_with("inside gzip data: "), "{e}");
+}
+
+#[test]
+fn zstd_window_past_limit() {
+    // Magic, a descriptor without content size or checksum, a 128 MiB
+    // window (exponent 17), then one empty last raw block.
+    let frame = [0x28, 0xb5, 0x2f, 0xfd, 0x00, 17 << 3, 0x01, 0x00, 0x00];
+    expect_err(
+        Input::open(&frame),
+        ErrorKind::Limit,
+        0,
+        "zstd stream needs more than",
     );
 }
 

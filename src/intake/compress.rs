@@ -69,10 +69,10 @@ impl Write for Bounded {
     }
 }
 
-/// Decompresses a whole stream that starts at `data[0]`. Trailing bytes after
-/// the stream (padding in vmlinuz) are ignored by every codec here.
-pub fn decompress(codec: Codec, data: &[u8]) -> Result<Vec<u8>> {
-    let limit = output_limit(data.len());
+/// Decompresses a whole stream that starts at `data[0]` into at most `limit`
+/// bytes (see [`output_limit`]). Trailing bytes after the stream (padding in
+/// vmlinuz) are ignored by every codec here.
+pub fn decompress(codec: Codec, data: &[u8], limit: u64) -> Result<Vec<u8>> {
     let mut sink = Bounded {
         out: Vec::new(),
         limit,
@@ -84,10 +84,7 @@ pub fn decompress(codec: Codec, data: &[u8]) -> Result<Vec<u8>> {
             let mut input = io::BufReader::new(data);
             lzma_rs::xz_decompress(&mut input, &mut sink).map_err(|e| e.to_string())
         }
-        Codec::Zstd => match ruzstd::decoding::StreamingDecoder::new(data) {
-            Ok(dec) => copy(dec, &mut sink),
-            Err(e) => Err(e.to_string()),
-        },
+        Codec::Zstd => zstd(data, &mut sink),
     };
     match result {
         Ok(()) => Ok(sink.out),
@@ -95,10 +92,10 @@ pub fn decompress(codec: Codec, data: &[u8]) -> Result<Vec<u8>> {
             ErrorKind::Limit,
             0u64,
             format!(
-                "{} stream expands past {limit} bytes ({}x its {} bytes); refusing",
+                "{} stream needs more than the {limit} bytes allowed for this input \
+                 ({MAX_EXPANSION}x its size plus {} MiB); refusing",
                 codec.name(),
-                MAX_EXPANSION,
-                data.len()
+                EXPANSION_FLOOR >> 20
             ),
         )),
         Err(e) => Err(Error::at(
@@ -110,6 +107,34 @@ pub fn decompress(codec: Codec, data: &[u8]) -> Result<Vec<u8>> {
                 sink.out.len()
             ),
         )),
+    }
+}
+
+/// ruzstd reserves the window the frame declares up front and leaves the
+/// content checksum to its caller, so both are handled here.
+fn zstd(data: &[u8], sink: &mut Bounded) -> std::result::Result<(), String> {
+    use ruzstd::decoding::errors::FrameDecoderError;
+    use ruzstd::decoding::{StreamingDecoder, DEFAULT_MAX_WINDOW_SIZE};
+
+    let max_window = sink.limit.min(DEFAULT_MAX_WINDOW_SIZE);
+    let mut dec = match StreamingDecoder::new_with_max_window_size(data, max_window) {
+        Ok(dec) => dec,
+        Err(e @ FrameDecoderError::WindowSizeTooBig { .. }) => {
+            sink.hit_limit = true;
+            return Err(e.to_string());
+        }
+        Err(e) => return Err(e.to_string()),
+    };
+    copy(&mut dec, sink)?;
+    let frame = dec.into_frame_decoder();
+    match (
+        frame.get_checksum_from_data(),
+        frame.get_calculated_checksum(),
+    ) {
+        (Some(stored), Some(computed)) if stored != computed => Err(format!(
+            "content checksum {computed:#010x} does not match the stored {stored:#010x}"
+        )),
+        _ => Ok(()),
     }
 }
 

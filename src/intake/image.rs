@@ -16,7 +16,8 @@ pub(super) fn bzimage_payload(data: &[u8]) -> Option<(usize, Codec)> {
         n => n as usize,
     };
     let payload_offset = u32::from_le_bytes(data.get(0x248..0x24c)?.try_into().ok()?) as usize;
-    let at = (setup_sects + 1) * 512 + payload_offset;
+    // Checked: a hostile offset must not overflow a 32-bit usize (wasm).
+    let at = ((setup_sects + 1) * 512).checked_add(payload_offset)?;
     let codec = Codec::sniff(data.get(at..)?)?;
     Some((at, codec))
 }
@@ -25,8 +26,8 @@ pub(super) fn bzimage_payload(data: &[u8]) -> Option<(usize, Codec)> {
 const MAX_SCAN_CANDIDATES: usize = 32;
 
 /// Scans for an embedded compressed stream, as the kernel's extract-vmlinux
-/// does, and returns the first one that decompresses.
-pub(super) fn scan_compressed(data: &[u8]) -> Option<(usize, Codec, Vec<u8>)> {
+/// does, and returns the first one that decompresses within `limit` bytes.
+pub(super) fn scan_compressed(data: &[u8], limit: u64) -> Option<(usize, Codec, Vec<u8>)> {
     let candidates = (1..data.len().saturating_sub(4))
         .filter(|&i| {
             let rest = &data[i..];
@@ -36,7 +37,7 @@ pub(super) fn scan_compressed(data: &[u8]) -> Option<(usize, Codec, Vec<u8>)> {
         .take(MAX_SCAN_CANDIDATES);
     for at in candidates {
         let codec = Codec::sniff(&data[at..])?;
-        if let Ok(out) = decompress(codec, &data[at..]) {
+        if let Ok(out) = decompress(codec, &data[at..], limit) {
             if !out.is_empty() {
                 return Some((at, codec, out));
             }

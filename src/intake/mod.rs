@@ -47,6 +47,9 @@ pub struct Input<'a> {
 impl<'a> Input<'a> {
     /// Looks at `bytes` and unwraps it down to its BTF sections.
     pub fn open(bytes: &'a [u8]) -> Result<Input<'a>> {
+        // Every layer gets the budget of the file itself: a limit taken from
+        // each layer's own input would let nested streams multiply it.
+        let limit = output_limit(bytes.len());
         let mut layers = Vec::new();
         let mut data: Cow<'a, [u8]> = Cow::Borrowed(bytes);
         loop {
@@ -74,13 +77,13 @@ impl<'a> Input<'a> {
                 ));
             }
             if let Some(codec) = Codec::sniff(d) {
-                let out = decompress(codec, d).map_err(|e| e.context(wrap_note(&layers)))?;
+                let out = decompress(codec, d, limit).map_err(|e| e.context(wrap_note(&layers)))?;
                 layers.push(Layer::Compressed { codec, at: 0 });
                 data = Cow::Owned(out);
                 continue;
             }
             if let Some((payload_at, codec)) = image::bzimage_payload(d) {
-                let out = decompress(codec, &d[payload_at..])
+                let out = decompress(codec, &d[payload_at..], limit)
                     .map_err(|e| e.rebased(payload_at as u64).context("bzImage payload"))?;
                 layers.push(Layer::BzImage {
                     payload_at: payload_at as u64,
@@ -98,7 +101,7 @@ impl<'a> Input<'a> {
                 });
                 return Ok(Input::with(data, layers, Some(btf), None, None));
             }
-            if let Some((at, codec, out)) = image::scan_compressed(d) {
+            if let Some((at, codec, out)) = image::scan_compressed(d, limit) {
                 layers.push(Layer::Compressed {
                     codec,
                     at: at as u64,
