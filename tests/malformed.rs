@@ -976,6 +976,12 @@ fn zstd_window_past_limit() {
 
 /// Parses `data` and, when it parses, checks that it round-trips and dumps.
 fn parse_survives(data: &[u8], base: Option<&Btf>) {
+    if base.is_none() {
+        // The intake path too: a broken magic sends it looking for images.
+        if let Ok(input) = Input::open(data) {
+            let _ = input.parse_btf(None);
+        }
+    }
     let Ok(btf) = Btf::parse_with_base(data, base) else {
         return;
     };
@@ -987,7 +993,8 @@ fn parse_survives(data: &[u8], base: Option<&Btf>) {
     }
 }
 
-/// Every byte set to 0x00, 0xff and +1, and every truncation: no panic.
+/// Every truncation; every byte set to 0x00, 0xff and +1; every aligned word
+/// set to boundary values in both byte orders. None may panic.
 fn sweep(data: &[u8], base: Option<&Btf>) {
     for len in 0..data.len() {
         parse_survives(&data[..len], base);
@@ -1000,6 +1007,17 @@ fn sweep(data: &[u8], base: Option<&Btf>) {
             parse_survives(&d, base);
         }
         d[i] = orig;
+    }
+    let words = [1, ENUM64 + 1, data.len() as u32, 0x7fff_ffff, u32::MAX];
+    for i in (0..d.len() - 3).step_by(4) {
+        for bytes in words
+            .iter()
+            .flat_map(|w| [w.to_le_bytes(), w.to_be_bytes()])
+        {
+            d[i..i + 4].copy_from_slice(&bytes);
+            parse_survives(&d, base);
+        }
+        d[i..i + 4].copy_from_slice(&data[i..i + 4]);
     }
 }
 
