@@ -80,10 +80,9 @@ pub fn decompress(codec: Codec, data: &[u8], limit: u64) -> Result<Vec<u8>> {
     };
     let result = match codec {
         Codec::Gzip => copy(flate2::read::GzDecoder::new(data), &mut sink),
-        Codec::Xz => {
-            let mut input = io::BufReader::new(data);
-            lzma_rs::xz_decompress(&mut input, &mut sink).map_err(|e| e.to_string())
-        }
+        // lzma-rust2 also undoes BCJ filters, which x86 vmlinuz payloads use.
+        // One stream only: what follows it in a vmlinuz is not xz data.
+        Codec::Xz => copy(lzma_rust2::XzReader::new(data, false), &mut sink),
         Codec::Zstd => zstd(data, &mut sink),
     };
     match result {

@@ -1,0 +1,103 @@
+#!/bin/sh
+# Fetches the real kernels the real-kernel test tier (tests/real_kernel.rs)
+# checks against bpftool, into a cache outside the repository:
+#
+#   $CACHE/debs/                      the downloaded .deb packages
+#   $CACHE/k61/                       Debian 12 amd64 image package, extracted
+#   $CACHE/vmlinux-6.1.0-55           its vmlinux ELF, taken out of the vmlinuz
+#   $CACHE/s390x/                     Debian 13 s390x (big-endian) image package, extracted
+#   $CACHE/apt-s390x/                 private apt state used to find the s390x package
+#
+# CACHE is $BTFSCOPE_CACHE, or ~/.cache/btfscope. Safe to run again: what is
+# already there is kept. Needs apt-get, dpkg-deb and xz (Debian/Ubuntu).
+set -eu
+
+CACHE=${BTFSCOPE_CACHE:-$HOME/.cache/btfscope}
+DEBS=$CACHE/debs
+AMD64_PKG=linux-image-6.1.0-55-amd64-unsigned
+AMD64_RELEASE=6.1.0-55-amd64
+AMD64_DIR=$CACHE/k61
+VMLINUX=$CACHE/vmlinux-6.1.0-55
+S390X_DIR=$CACHE/s390x
+S390X_APT=$CACHE/apt-s390x
+
+mkdir -p "$DEBS"
+
+# The first .deb in $DEBS matching a glob, or nothing.
+cached_deb() {
+    for f in "$DEBS"/$1; do
+        if [ -f "$f" ]; then
+            echo "$f"
+            return
+        fi
+    done
+}
+
+# Extracts a .deb into a directory, atomically so an interrupted run redoes it.
+extract() {
+    [ -d "$2" ] && return
+    echo "extracting $(basename "$1") into $2" >&2
+    rm -rf "$2.tmp"
+    dpkg-deb -x "$1" "$2.tmp"
+    mv "$2.tmp" "$2"
+}
+
+# --- amd64, little-endian: Debian 12 (bookworm) security archive ---------
+
+deb=$(cached_deb "${AMD64_PKG}_*_amd64.deb")
+if [ -z "$deb" ]; then
+    # The package lists may predate the current kernel ABI: refresh and retry.
+    (cd "$DEBS" && { apt-get download "$AMD64_PKG" || { apt-get update && apt-get download "$AMD64_PKG"; }; })
+    deb=$(cached_deb "${AMD64_PKG}_*_amd64.deb")
+fi
+extract "$deb" "$AMD64_DIR"
+
+if [ ! -f "$VMLINUX" ]; then
+    # As the kernel's scripts/extract-vmlinux does: the bzImage payload is
+    # the first xz stream; xz stops at its end and complains about the
+    # bytes after it, so check the result rather than xz's status.
+    vmlinuz=$AMD64_DIR/boot/vmlinuz-$AMD64_RELEASE
+    at=$(LC_ALL=C grep -obUaP '\xfd7zXZ\x00' "$vmlinuz" | head -n1 | cut -d: -f1)
+    tail -c "+$((at + 1))" "$vmlinuz" | xz -dc > "$VMLINUX.tmp" 2>/dev/null || true
+    if [ "$(head -c4 "$VMLINUX.tmp" | od -An -tx1 | tr -d ' ')" != 7f454c46 ]; then
+        echo "could not extract an ELF vmlinux from $vmlinuz" >&2
+        exit 1
+    fi
+    mv "$VMLINUX.tmp" "$VMLINUX"
+fi
+
+# --- s390x, big-endian: Debian 13 (trixie), the first Debian s390x kernel
+# built with BTF. A private apt state keeps the host's sources untouched. ---
+
+deb=$(cached_deb "linux-image-*-s390x_*_s390x.deb")
+if [ -z "$deb" ]; then
+    mkdir -p "$S390X_APT/lists/partial" "$S390X_APT/cache/archives/partial"
+    echo "deb [arch=s390x signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie main" \
+        > "$S390X_APT/sources.list"
+    apt_s390x() {
+        "$@" -o Dir::Etc::SourceList="$S390X_APT/sources.list" -o Dir::Etc::SourceParts=/dev/null \
+            -o Dir::State::Lists="$S390X_APT/lists" -o Dir::Cache="$S390X_APT/cache" \
+            -o APT::Architecture=s390x -o APT::Architectures=s390x -o Acquire::Languages=none
+    }
+    apt_s390x apt-get update
+    # The meta package names the current versioned image package.
+    pkg=$(apt_s390x apt-cache depends linux-image-s390x | sed -n 's/^ *Depends: \(linux-image-[0-9].*-s390x\)$/\1/p' | head -n1)
+    [ -n "$pkg" ] || { echo "no s390x kernel image package found" >&2; exit 1; }
+    (cd "$DEBS" && apt_s390x apt-get download "$pkg")
+    deb=$(cached_deb "linux-image-*-s390x_*_s390x.deb")
+fi
+extract "$deb" "$S390X_DIR"
+
+# --- what we have --------------------------------------------------------
+
+echo "cache: $CACHE"
+for dir in "$AMD64_DIR" "$S390X_DIR"; do
+    for vmlinuz in "$dir"/boot/vmlinuz-*; do
+        echo "  $vmlinuz ($(wc -c < "$vmlinuz") bytes)"
+    done
+    for modules in "$dir"/lib/modules/* "$dir"/usr/lib/modules/*; do
+        [ -d "$modules" ] || continue
+        echo "  $modules: $(find "$modules" -name '*.ko*' | wc -l) modules"
+    done
+done
+echo "  $VMLINUX ($(wc -c < "$VMLINUX") bytes, ELF)"
