@@ -5,6 +5,7 @@
 
 pub mod analyze;
 pub mod btf;
+pub mod dedup;
 pub mod error;
 pub mod intake;
 

@@ -1,0 +1,95 @@
+//! What a split BTF's deduplication needs to know about its base, computed
+//! once and shared (read-only, across threads) by every split BTF on that
+//! base: the base records, the candidate table libbpf would build from
+//! them, their string offsets and the names of their structs and unions.
+
+use super::fx::{map_with_capacity, FxHashMap};
+use super::record::{base_hash, is_struct_or_union, kind, NAME};
+use super::strings::base_string_index;
+use super::table::{FrozenTable, Table};
+use super::words::Records;
+use crate::btf::Btf;
+use crate::error::{Error, ErrorKind, Result};
+
+/// A base BTF prepared for deduplicating split BTFs against it.
+pub struct BaseIndex<'a> {
+    base: Option<&'a Btf<'a>>,
+    /// Records of ids `0..count` (0 is void).
+    pub(crate) records: Records,
+    pub(crate) table: FrozenTable,
+    pub(crate) strings: FxHashMap<&'a [u8], u32>,
+    /// Struct/union name offset → its id, or 0 when several share the name.
+    pub(crate) names: FxHashMap<u32, u32>,
+}
+
+impl<'a> BaseIndex<'a> {
+    /// Indexes `base` (and its own bases, if any) as libbpf does before a
+    /// split deduplication.
+    pub fn new(base: &'a Btf<'a>) -> Result<Self> {
+        let count = base.type_count();
+        let records = Records::load(base, 0, count)?;
+        let empty = FrozenTable::empty();
+        let mut table = Table::new(&empty, count as usize);
+        let mut names = map_with_capacity(count as usize / 8);
+        for id in 1..count {
+            let r = records.get(id);
+            if let Some(h) = base_hash(r) {
+                table.add(h, id);
+            }
+            if is_struct_or_union(kind(r)) {
+                names.entry(r[NAME]).and_modify(|v| *v = 0).or_insert(id);
+            }
+        }
+        Ok(BaseIndex {
+            base: Some(base),
+            records,
+            table: table.freeze(),
+            strings: base_string_index(base),
+            names,
+        })
+    }
+
+    /// The stand-in base of a BTF that has none: only void.
+    pub(crate) fn void() -> Self {
+        BaseIndex {
+            base: None,
+            records: Records::void(),
+            table: FrozenTable::empty(),
+            strings: FxHashMap::default(),
+            names: FxHashMap::default(),
+        }
+    }
+
+    /// Number of ids the base covers, void included: a split BTF's first id.
+    pub fn type_count(&self) -> u32 {
+        self.records.end()
+    }
+
+    pub(crate) fn base(&self) -> Option<&'a Btf<'a>> {
+        self.base
+    }
+
+    /// Checks that `btf` is a split BTF on the base this index was built from.
+    pub(crate) fn check_fits(&self, btf: &Btf) -> Result<()> {
+        let fits = match (self.base, btf.base()) {
+            (Some(ours), Some(theirs)) => {
+                // Same object, or one parsed from the same bytes (sizes
+                // compared only: a full comparison would cost a base per use).
+                std::ptr::eq(ours, theirs)
+                    || (ours.type_count() == theirs.type_count()
+                        && ours.type_bytes().len() == theirs.type_bytes().len()
+                        && ours.string_bytes().len() == theirs.string_bytes().len())
+            }
+            (None, None) => true,
+            _ => false,
+        };
+        if fits {
+            Ok(())
+        } else {
+            Err(Error::new(
+                ErrorKind::Usage,
+                "the BTF to deduplicate is not a split BTF on the indexed base",
+            ))
+        }
+    }
+}

@@ -1,0 +1,362 @@
+//! The deduplication passes, in libbpf's order: primitive types, structs,
+//! unions and typedefs (graph equivalence), unambiguous forward
+//! declarations, reference types, then compaction and id remapping.
+//! Strings are done before (see `strings`).
+
+use super::base_index::BaseIndex;
+use super::fx::{map_with_capacity, FxHashMap};
+use super::maps::{Maps, IN_PROGRESS, MAX_ID, UNPROCESSED};
+use super::record::*;
+use super::table::Table;
+use super::words::Records;
+use crate::error::{Error, ErrorKind, Result};
+
+/// Base records (shared) and local records (owned, rewritten in place).
+pub(crate) struct Types<'b> {
+    base: &'b Records,
+    pub(crate) local: Records,
+    /// First local id.
+    pub(crate) start: u32,
+}
+
+impl Types<'_> {
+    #[inline]
+    pub(crate) fn get(&self, id: u32) -> &[u32] {
+        if id < self.start {
+            self.base.get(id)
+        } else {
+            self.local.get(id)
+        }
+    }
+
+    #[inline]
+    pub(crate) fn end(&self) -> u32 {
+        self.local.end()
+    }
+}
+
+pub(crate) struct Engine<'b> {
+    pub(crate) types: Types<'b>,
+    pub(crate) maps: Maps,
+    table: Table<'b>,
+    base_names: &'b FxHashMap<u32, u32>,
+    /// Scratch: candidates of the current lookup.
+    cands: Vec<u32>,
+    /// Scratch: pending pairs of the graph comparison.
+    pub(crate) pairs: Vec<(u32, u32)>,
+}
+
+/// The result: the kept records, renumbered, and where each starts.
+pub(crate) struct Compacted {
+    pub(crate) words: Vec<u32>,
+    pub(crate) offs: Vec<u32>,
+}
+
+/// One of the equality predicates of `record`.
+type RecordEq = fn(&[u32], &[u32]) -> bool;
+
+fn bad(msg: String) -> Error {
+    Error::new(ErrorKind::BadType, msg)
+}
+
+impl<'b> Engine<'b> {
+    pub(crate) fn new(index: &'b BaseIndex, local: Records) -> Result<Self> {
+        let start = index.records.end();
+        let end = local.end();
+        let types = Types {
+            base: &index.records,
+            local,
+            start,
+        };
+        // A FWD's type word is not validated by parsers, yet libbpf remaps it.
+        for id in start..end {
+            let r = types.get(id);
+            if kind(r) == FWD && r[TYPE] >= end {
+                return Err(Error::new(
+                    ErrorKind::BadTypeId,
+                    format!(
+                        "FWD [{id}] has type word {}, past the last id {}",
+                        r[TYPE],
+                        end - 1
+                    ),
+                ));
+            }
+        }
+        let maps = Maps::new(start, end, |id| {
+            matches!(kind(types.get(id)), VAR | DATASEC)
+        });
+        Ok(Engine {
+            maps,
+            table: Table::new(&index.table, (end - start) as usize),
+            base_names: &index.names,
+            cands: Vec::new(),
+            pairs: Vec::new(),
+            types,
+        })
+    }
+
+    pub(crate) fn run(mut self) -> Result<Compacted> {
+        self.prim_types();
+        self.struct_types()?;
+        self.resolve_fwds();
+        self.ref_types()?;
+        self.compact()
+    }
+
+    fn local_ids(&self) -> std::ops::Range<u32> {
+        self.types.start..self.types.end()
+    }
+
+    /// First candidate under `h` that `eq` accepts.
+    fn find(&mut self, h: u64, id: u32, eq: RecordEq) -> Option<u32> {
+        self.table.candidates(h, &mut self.cands);
+        let t = self.types.get(id);
+        self.cands
+            .iter()
+            .copied()
+            .find(|&c| eq(t, self.types.get(c)))
+    }
+
+    /// Records `id`'s representative; a type that is its own becomes a
+    /// candidate for the types after it.
+    fn settle(&mut self, id: u32, new_id: u32, h: u64) {
+        self.maps.set(id, new_id);
+        if new_id == id {
+            self.table.add(h, id);
+        }
+    }
+
+    /// INT, FLOAT, FWD and ENUM/ENUM64: equal by content. An enum forward
+    /// takes a full enum with its name; a full enum takes over forwards
+    /// that were representatives so far.
+    fn prim_types(&mut self) {
+        for id in self.local_ids() {
+            let t = self.types.get(id);
+            let (h, new_id) = match kind(t) {
+                INT => {
+                    let h = hash_int_decl_tag(t);
+                    (h, self.find(h, id, equal_int_tag))
+                }
+                FWD | FLOAT => {
+                    let h = hash_common(t);
+                    (h, self.find(h, id, equal_common))
+                }
+                ENUM | ENUM64 => {
+                    let h = hash_enum(t);
+                    self.table.candidates(h, &mut self.cands);
+                    let mut found = None;
+                    for &c in &self.cands {
+                        let ct = self.types.get(c);
+                        if equal_full(t, ct) {
+                            found = Some(c);
+                            break;
+                        }
+                        if compat_enum(t, ct) {
+                            if is_enum_fwd(t) {
+                                found = Some(c);
+                                break;
+                            }
+                            self.maps.set(c, id);
+                        }
+                    }
+                    (h, found)
+                }
+                _ => continue,
+            };
+            self.settle(id, new_id.unwrap_or(id), h);
+        }
+    }
+
+    /// Structs, unions and typedefs: a candidate with the same shallow
+    /// signature is taken if the graphs behind both are equivalent.
+    fn struct_types(&mut self) -> Result<()> {
+        for id in self.local_ids() {
+            if self.maps.is_mapped(id) {
+                continue;
+            }
+            let t = self.types.get(id);
+            let k = kind(t);
+            let (h, shallow_eq): (u64, RecordEq) = match k {
+                STRUCT | UNION => (hash_struct(t), shallow_equal_struct),
+                TYPEDEF => (hash_typedef(t), equal_typedef),
+                _ => continue,
+            };
+            self.table.candidates(h, &mut self.cands);
+            let cands = std::mem::take(&mut self.cands);
+            let mut new_id = id;
+            for &c in &cands {
+                // The shallow check keeps a colliding FWD from being taken.
+                if !shallow_eq(self.types.get(id), self.types.get(c)) {
+                    continue;
+                }
+                self.maps.clear_hypot();
+                if !self.is_equiv(id, c)? {
+                    continue;
+                }
+                self.merge_hypot();
+                if self.maps.adjust_canon {
+                    continue;
+                }
+                new_id = c;
+                break;
+            }
+            self.cands = cands;
+            self.settle(id, new_id, h);
+        }
+        Ok(())
+    }
+
+    /// A FWD still unresolved takes the one struct or union of its name
+    /// and kind, if exactly one is a representative.
+    fn resolve_fwds(&mut self) {
+        let mut names: FxHashMap<u32, u32> = map_with_capacity(64);
+        for id in self.local_ids() {
+            let t = self.types.get(id);
+            if is_struct_or_union(kind(t)) && self.maps.get(id) == id {
+                let shared = self.base_names.contains_key(&t[NAME]) || names.contains_key(&t[NAME]);
+                names.insert(t[NAME], if shared { 0 } else { id });
+            }
+        }
+        for id in self.local_ids() {
+            let t = self.types.get(id);
+            if kind(t) != FWD || self.maps.get(id) != id {
+                continue;
+            }
+            let cand = names
+                .get(&t[NAME])
+                .or_else(|| self.base_names.get(&t[NAME]))
+                .copied()
+                .unwrap_or(0);
+            if cand != 0 && kind(self.types.get(cand)) == fwd_kind(t) {
+                self.maps.set(id, cand);
+            }
+        }
+    }
+
+    fn ref_types(&mut self) -> Result<()> {
+        let mut frames = Vec::new();
+        for id in self.local_ids() {
+            self.ref_type(id, &mut frames)?;
+        }
+        Ok(())
+    }
+
+    /// Resolves the ids a reference type refers to (depth first, with an
+    /// explicit stack), rewrites them in place, then looks the now final
+    /// record up among earlier ones.
+    fn ref_type(&mut self, root: u32, frames: &mut Vec<(u32, usize)>) -> Result<()> {
+        match self.maps.get(root) {
+            IN_PROGRESS => return Err(bad(format!("reference types loop through type [{root}]"))),
+            m if m <= MAX_ID => return Ok(()),
+            _ => {}
+        }
+        frames.clear();
+        self.enter_ref(root, frames)?;
+        while let Some(&(id, field)) = frames.last() {
+            let t = self.types.get(id);
+            if let Some(w) = ref_field(t, field) {
+                let child = t[w];
+                match self.maps.get(child) {
+                    IN_PROGRESS => {
+                        return Err(bad(format!("reference types loop through type [{child}]")))
+                    }
+                    m if m <= MAX_ID => {
+                        let resolved = self.maps.resolve(child);
+                        self.types.local.set_word(id, w, resolved);
+                        frames.last_mut().expect("a frame").1 += 1;
+                    }
+                    _ => self.enter_ref(child, frames)?,
+                }
+                continue;
+            }
+            let new_id = self.settle_ref(id);
+            frames.pop();
+            if let Some(parent) = frames.last_mut() {
+                let w = ref_field(self.types.get(parent.0), parent.1)
+                    .expect("the field being resolved");
+                self.types.local.set_word(parent.0, w, new_id);
+                parent.1 += 1;
+            }
+        }
+        Ok(())
+    }
+
+    fn enter_ref(&mut self, id: u32, frames: &mut Vec<(u32, usize)>) -> Result<()> {
+        self.maps.set(id, IN_PROGRESS);
+        match kind(self.types.get(id)) {
+            CONST | VOLATILE | RESTRICT | PTR | FUNC | TYPE_TAG | DECL_TAG | ARRAY | FUNC_PROTO => {
+                frames.push((id, 0));
+                Ok(())
+            }
+            k => Err(bad(format!(
+                "type [{id}] of kind {k} is referred to where deduplication expects a resolved type"
+            ))),
+        }
+    }
+
+    fn settle_ref(&mut self, id: u32) -> u32 {
+        let t = self.types.get(id);
+        let (h, eq): (u64, RecordEq) = match kind(t) {
+            DECL_TAG => (hash_int_decl_tag(t), equal_int_tag),
+            ARRAY => (hash_array(t), equal_full),
+            FUNC_PROTO => (hash_fnproto(t), equal_full),
+            _ => (hash_common(t), equal_common),
+        };
+        let new_id = self.find(h, id, eq).unwrap_or(id);
+        self.settle(id, new_id, h);
+        new_id
+    }
+
+    /// Keeps the representatives, in id order, and points every id they
+    /// hold at the final numbering.
+    fn compact(self) -> Result<Compacted> {
+        let start = self.types.start;
+        let mut new_ids = vec![UNPROCESSED; (self.types.end() - start) as usize];
+        let mut next = start;
+        for id in self.local_ids() {
+            if self.maps.get(id) == id {
+                new_ids[(id - start) as usize] = next;
+                next += 1;
+            }
+        }
+        let mut words = Vec::with_capacity(self.types.local.words_len());
+        let mut offs = Vec::with_capacity((next - start) as usize);
+        for id in self.local_ids() {
+            if new_ids[(id - start) as usize] == UNPROCESSED {
+                continue;
+            }
+            let r = self.types.get(id);
+            let at = words.len();
+            offs.push(at as u32);
+            words.extend_from_slice(r);
+            for w in id_words(r) {
+                let to = self.maps.resolve(r[w]);
+                let new_id = if to < start {
+                    to
+                } else {
+                    new_ids[(to - start) as usize]
+                };
+                if new_id > MAX_ID {
+                    return Err(bad(format!(
+                        "type [{id}] refers to [{}], which has no representative",
+                        r[w]
+                    )));
+                }
+                words[at + w] = new_id;
+            }
+        }
+        Ok(Compacted { words, offs })
+    }
+}
+
+/// Word index of the `n`th id a reference type refers to, in libbpf's
+/// resolution order.
+fn ref_field(r: &[u32], n: usize) -> Option<usize> {
+    match kind(r) {
+        ARRAY => [ARRAY_ELEM, ARRAY_INDEX].get(n).copied(),
+        FUNC_PROTO if n == 0 => Some(TYPE),
+        FUNC_PROTO => (n <= vlen(r)).then(|| 4 + 2 * (n - 1)),
+        _ if n == 0 => Some(TYPE),
+        _ => None,
+    }
+}

@@ -1,0 +1,133 @@
+//! libbpf 1.7 (through libbpf-sys) as the deduplication oracle, and a
+//! comparison that points at the first differing type.
+
+#![allow(dead_code)] // each test crate uses its own subset
+
+use std::os::raw::c_void;
+use std::sync::Once;
+
+use btfscope::btf::dump::{dump, DumpFormat};
+use btfscope::btf::Btf;
+use libbpf_sys as sys;
+
+fn quiet() {
+    static ONCE: Once = Once::new();
+    // SAFETY: installs no callback; libbpf then prints nothing.
+    ONCE.call_once(|| unsafe {
+        sys::libbpf_set_print(None);
+    });
+}
+
+fn errno() -> i32 {
+    std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
+}
+
+/// A base BTF parsed by libbpf. libbpf builds a string index in it on first
+/// use, so one `Base` must not be shared between threads at once.
+pub struct Base {
+    ptr: *mut sys::btf,
+}
+
+// SAFETY: owned exclusively; used by one thread at a time (not Sync).
+unsafe impl Send for Base {}
+
+impl Base {
+    pub fn new(raw: &[u8]) -> Result<Base, i32> {
+        quiet();
+        // SAFETY: libbpf copies the data it is given.
+        let ptr = unsafe { sys::btf__new(raw.as_ptr() as *const c_void, raw.len() as u32) };
+        if ptr.is_null() {
+            return Err(errno());
+        }
+        Ok(Base { ptr })
+    }
+}
+
+impl Drop for Base {
+    fn drop(&mut self) {
+        // SAFETY: created by btf__new, freed once.
+        unsafe { sys::btf__free(self.ptr) }
+    }
+}
+
+/// libbpf's `btf__dedup` of `raw` (split on `base` when given); the result
+/// is `btf__raw_data`, or the negative error / errno.
+pub fn dedup(raw: &[u8], base: Option<&Base>) -> Result<Vec<u8>, i32> {
+    quiet();
+    // SAFETY: libbpf copies `raw`; `base` outlives the split BTF, which is
+    // freed below; the raw data is copied out before that.
+    unsafe {
+        let btf = match base {
+            None => sys::btf__new(raw.as_ptr() as *const c_void, raw.len() as u32),
+            Some(b) => sys::btf__new_split(raw.as_ptr() as *const c_void, raw.len() as u32, b.ptr),
+        };
+        if btf.is_null() {
+            return Err(errno());
+        }
+        let err = sys::btf__dedup(btf, std::ptr::null());
+        if err != 0 {
+            sys::btf__free(btf);
+            return Err(err);
+        }
+        let mut size = 0u32;
+        let data = sys::btf__raw_data(btf, &mut size);
+        let out = if data.is_null() {
+            Err(errno())
+        } else {
+            Ok(std::slice::from_raw_parts(data as *const u8, size as usize).to_vec())
+        };
+        sys::btf__free(btf);
+        out
+    }
+}
+
+/// The text dump of `raw` split into one chunk per type.
+fn dump_chunks(raw: &[u8], base: Option<&Btf>) -> Result<Vec<String>, String> {
+    let btf = Btf::parse_with_base(raw, base).map_err(|e| e.to_string())?;
+    let mut text = Vec::new();
+    dump(&btf, DumpFormat::Raw, &mut text).map_err(|e| e.to_string())?;
+    let text = String::from_utf8_lossy(&text);
+    let mut chunks: Vec<String> = Vec::new();
+    for line in text.lines() {
+        match chunks.last_mut() {
+            Some(last) if !line.starts_with('[') => {
+                last.push('\n');
+                last.push_str(line);
+            }
+            _ => chunks.push(line.to_string()),
+        }
+    }
+    Ok(chunks)
+}
+
+/// Ok when the blobs are identical; otherwise a description of the first
+/// difference: the first differing type in both dumps, or else where the
+/// bytes part.
+pub fn compare(ours: &[u8], libbpf: &[u8], base: Option<&Btf>) -> Result<(), String> {
+    if ours == libbpf {
+        return Ok(());
+    }
+    let mut msg = format!("ours {} bytes, libbpf {} bytes", ours.len(), libbpf.len());
+    match (dump_chunks(ours, base), dump_chunks(libbpf, base)) {
+        (Ok(a), Ok(b)) => {
+            let at = a.iter().zip(&b).position(|(x, y)| x != y);
+            match at {
+                Some(i) => {
+                    msg += &format!(
+                        "\nfirst differing type:\n ours:   {}\n libbpf: {}",
+                        a[i], b[i]
+                    )
+                }
+                None if a.len() != b.len() => {
+                    msg += &format!("\nours has {} types, libbpf {}", a.len(), b.len())
+                }
+                None => {
+                    let pos = ours.iter().zip(libbpf).position(|(x, y)| x != y);
+                    msg += &format!("\ndumps agree; bytes first differ at {pos:?} (string order?)")
+                }
+            }
+        }
+        (a, b) => msg += &format!("\ndump failed: ours {:?}, libbpf {:?}", a.err(), b.err()),
+    }
+    Err(msg)
+}
