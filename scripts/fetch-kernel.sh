@@ -6,10 +6,11 @@
 #   $CACHE/k61/                       Debian 12 amd64 image package, extracted
 #   $CACHE/vmlinux-6.1.0-55           its vmlinux ELF, taken out of the vmlinuz
 #   $CACHE/s390x/                     Debian 13 s390x (big-endian) image package, extracted
-#   $CACHE/apt-s390x/                 private apt state used to find the s390x package
+#   $CACHE/apt-amd64/, apt-s390x/     private apt states the packages are found with
 #
 # CACHE is $BTFSCOPE_CACHE, or ~/.cache/btfscope. Safe to run again: what is
-# already there is kept. Needs apt-get, dpkg-deb and xz (Debian/Ubuntu).
+# already there is kept. Needs apt-get, dpkg-deb, xz and the Debian archive
+# keyring (any Debian or Ubuntu host); no root.
 set -eu
 
 CACHE=${BTFSCOPE_CACHE:-$HOME/.cache/btfscope}
@@ -42,12 +43,36 @@ extract() {
     mv "$2.tmp" "$2"
 }
 
-# --- amd64, little-endian: Debian 12 (bookworm) security archive ---------
+# Runs an apt command against a private apt state in $CACHE/apt-ARCH whose
+# only source is SOURCE, for that one architecture: it needs no root and
+# leaves the host's sources and lists untouched.
+# Usage: private_apt ARCH SOURCE COMMAND...
+private_apt() {
+    state=$CACHE/apt-$1
+    mkdir -p "$state/lists/partial" "$state/cache/archives/partial"
+    echo "deb [arch=$1 signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/$2" \
+        > "$state/sources.list"
+    arch=$1
+    shift 2
+    "$@" -o Dir::Etc::SourceList="$state/sources.list" -o Dir::Etc::SourceParts=/dev/null \
+        -o Dir::State::Lists="$state/lists" -o Dir::Cache="$state/cache" \
+        -o APT::Architecture="$arch" -o APT::Architectures="$arch" -o Acquire::Languages=none
+}
+
+# Downloads PACKAGE into $DEBS; for a meta package, the versioned image
+# package it depends on. Usage: download ARCH SOURCE PACKAGE
+download() {
+    private_apt "$1" "$2" apt-get -qq update
+    pkg=$(private_apt "$1" "$2" apt-cache depends "$3" |
+        sed -n 's/^ *Depends: \(linux-image-[0-9].*\)$/\1/p' | head -n1)
+    (cd "$DEBS" && private_apt "$1" "$2" apt-get download "${pkg:-$3}")
+}
+
+# --- amd64, little-endian: Debian 12 (bookworm) --------------------------
 
 deb=$(cached_deb "${AMD64_PKG}_*_amd64.deb")
 if [ -z "$deb" ]; then
-    # The package lists may predate the current kernel ABI: refresh and retry.
-    (cd "$DEBS" && { apt-get download "$AMD64_PKG" || { apt-get update && apt-get download "$AMD64_PKG"; }; })
+    download amd64 "debian-security bookworm-security main" "$AMD64_PKG"
     deb=$(cached_deb "${AMD64_PKG}_*_amd64.deb")
 fi
 extract "$deb" "$AMD64_DIR"
@@ -67,23 +92,11 @@ if [ ! -f "$VMLINUX" ]; then
 fi
 
 # --- s390x, big-endian: Debian 13 (trixie), the first Debian s390x kernel
-# built with BTF. A private apt state keeps the host's sources untouched. ---
+# built with BTF; whichever version is current when first fetched. -------
 
 deb=$(cached_deb "linux-image-*-s390x_*_s390x.deb")
 if [ -z "$deb" ]; then
-    mkdir -p "$S390X_APT/lists/partial" "$S390X_APT/cache/archives/partial"
-    echo "deb [arch=s390x signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie main" \
-        > "$S390X_APT/sources.list"
-    apt_s390x() {
-        "$@" -o Dir::Etc::SourceList="$S390X_APT/sources.list" -o Dir::Etc::SourceParts=/dev/null \
-            -o Dir::State::Lists="$S390X_APT/lists" -o Dir::Cache="$S390X_APT/cache" \
-            -o APT::Architecture=s390x -o APT::Architectures=s390x -o Acquire::Languages=none
-    }
-    apt_s390x apt-get update
-    # The meta package names the current versioned image package.
-    pkg=$(apt_s390x apt-cache depends linux-image-s390x | sed -n 's/^ *Depends: \(linux-image-[0-9].*-s390x\)$/\1/p' | head -n1)
-    [ -n "$pkg" ] || { echo "no s390x kernel image package found" >&2; exit 1; }
-    (cd "$DEBS" && apt_s390x apt-get download "$pkg")
+    download s390x "debian trixie main" linux-image-s390x
     deb=$(cached_deb "linux-image-*-s390x_*_s390x.deb")
 fi
 extract "$deb" "$S390X_DIR"
