@@ -9,6 +9,7 @@
 #[path = "common/kernel.rs"]
 mod kernel;
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -129,10 +130,15 @@ impl Tally {
             n(self.round_trip),
             n(self.swapped),
         ];
-        eprintln!(
+        // Straight to stderr, so that the counts show without --nocapture.
+        let _ = writeln!(
+            std::io::stderr(),
             "{what} checked: {checked}, dump identical: {}, json identical: {}, \
              round trip identical: {}, byte-swapped identical: {}",
-            counts[0], counts[1], counts[2], counts[3]
+            counts[0],
+            counts[1],
+            counts[2],
+            counts[3]
         );
         let mut failures = self.failures.into_inner().unwrap();
         failures.sort();
