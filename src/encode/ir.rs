@@ -1,0 +1,151 @@
+//! One compilation unit as the DWARF walk leaves it: its types in pahole's
+//! order (the order of ids in the BTF), its functions and its variables.
+//! References are CU-local type ids, 0 being void, so that CUs decode
+//! independently and the encoder only adds the CU's id offset.
+
+/// A CU-local type id; 0 is void.
+pub type LocalId = u32;
+
+/// Borrowed from the DWARF string sections.
+pub type Name<'a> = &'a [u8];
+
+#[derive(Debug, Clone)]
+pub enum Ty<'a> {
+    Base {
+        name: Name<'a>,
+        byte_size: u64,
+        /// `DW_ATE_*`.
+        encoding: u8,
+    },
+    Ptr(LocalId),
+    Const(LocalId),
+    Volatile(LocalId),
+    Restrict(LocalId),
+    Typedef(Name<'a>, LocalId),
+    TypeTag(Name<'a>, LocalId),
+    Struct {
+        union: bool,
+        name: Name<'a>,
+        size: u64,
+        /// A declaration becomes a FWD.
+        declaration: bool,
+        members: Vec<Member<'a>>,
+    },
+    Enum {
+        name: Name<'a>,
+        /// Bytes; DWARF without a size means an int.
+        size: u64,
+        /// From the underlying type's encoding (DWARF 5 / GCC's DW_AT_type).
+        signed: bool,
+        values: Vec<(Name<'a>, u64)>,
+    },
+    Array {
+        elem: LocalId,
+        /// The product of all dimensions: pahole 1.30 flattens
+        /// multi-dimensional arrays into one ARRAY.
+        nelems: u32,
+    },
+    Proto {
+        ret: LocalId,
+        params: Vec<(Name<'a>, LocalId)>,
+        varargs: bool,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Member<'a> {
+    pub name: Name<'a>,
+    pub ty: LocalId,
+    pub bit_offset: u64,
+    pub bitfield_size: u64,
+}
+
+/// A `btf_decl_tag` annotation on a type, function, parameter or variable.
+#[derive(Debug, Clone)]
+pub struct DeclTag<'a> {
+    pub value: Name<'a>,
+    /// -1 for the declaration itself, else the member or parameter index.
+    pub component: i32,
+}
+
+#[derive(Debug, Clone)]
+pub struct Param<'a> {
+    pub name: Option<Name<'a>>,
+    pub ty: LocalId,
+}
+
+/// A DW_TAG_subprogram, after abstract origins were followed.
+#[derive(Debug, Clone)]
+pub struct Func<'a> {
+    pub name: Option<Name<'a>>,
+    pub declaration: bool,
+    pub ret: LocalId,
+    pub params: Vec<Param<'a>>,
+    pub varargs: bool,
+    /// Some parameter was passed in a register other than the calling
+    /// convention's (and no parameter is a struct, which can take several).
+    pub unexpected_reg: bool,
+    pub tags: Vec<DeclTag<'a>>,
+}
+
+/// A variable at the top level of the CU with a static address.
+#[derive(Debug, Clone)]
+pub struct Var<'a> {
+    pub name: Option<Name<'a>>,
+    pub ty: LocalId,
+    pub external: bool,
+    pub addr: u64,
+    pub tags: Vec<DeclTag<'a>>,
+}
+
+/// The decoded CU.
+#[derive(Debug, Default)]
+pub struct Cu<'a> {
+    pub name: Name<'a>,
+    /// Types in id order; local id `i + 1` is `types[i]`.
+    pub types: Vec<Ty<'a>>,
+    /// Decl tags on structs, unions and typedefs, by local id, in id order.
+    pub type_tags: Vec<(LocalId, DeclTag<'a>)>,
+    pub funcs: Vec<Func<'a>>,
+    pub vars: Vec<Var<'a>>,
+    /// The first base type named "int", which pahole uses as array index type.
+    pub int_type: Option<LocalId>,
+    /// What could not be represented, one line each, for the report.
+    pub warnings: Vec<String>,
+}
+
+impl Ty<'_> {
+    /// Size in bytes as pahole's `tag__size` computes it, following
+    /// references through `types` with a bound so that cycles stop.
+    pub fn size(id: LocalId, types: &[Ty<'_>], addr_size: u64) -> u64 {
+        let mut id = id;
+        // Array dimensions met on the way multiply the element size.
+        let mut factor: u64 = 1;
+        for _ in 0..64 {
+            let Some(t) = id.checked_sub(1).and_then(|i| types.get(i as usize)) else {
+                return 0;
+            };
+            match t {
+                Ty::Base { byte_size, .. } => return factor.saturating_mul(*byte_size),
+                Ty::Ptr(_) | Ty::Proto { .. } => return factor.saturating_mul(addr_size),
+                Ty::Enum { size, .. } => return factor.saturating_mul(*size),
+                Ty::Struct { size, members, .. } => {
+                    // pahole's empty-base-class trick.
+                    let size = if *size == 1 && members.is_empty() {
+                        0
+                    } else {
+                        *size
+                    };
+                    return factor.saturating_mul(size);
+                }
+                Ty::Array { elem, nelems } => {
+                    factor = factor.saturating_mul(*nelems as u64);
+                    id = *elem;
+                }
+                Ty::Const(t) | Ty::Volatile(t) | Ty::Restrict(t) => id = *t,
+                Ty::Typedef(_, t) | Ty::TypeTag(_, t) => id = *t,
+            }
+        }
+        0
+    }
+}

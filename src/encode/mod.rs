@@ -1,0 +1,314 @@
+//! DWARF → BTF, the equivalent of `pahole -J` (pahole 1.30's rules).
+//!
+//! CUs are decoded in parallel ([`walk`]) and encoded one after another in
+//! CU order ([`types`], [`funcs`], [`vars`]), so the output is the same for
+//! any number of threads. The result is deduplicated with [`crate::dedup`].
+//!
+//! Differences from pahole are listed in docs/ENCODE.md.
+
+mod elf;
+mod features;
+mod funcs;
+mod ir;
+mod kfuncs;
+mod types;
+mod vars;
+mod walk;
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+
+use rayon::prelude::*;
+
+pub use features::Features;
+
+use crate::btf::{Btf, BtfBuilder, Endian, TypeId};
+use crate::error::{Error, ErrorKind, Result};
+use elf::ElfInput;
+use funcs::{ElfFunctions, SavedFunc};
+use ir::Cu;
+
+/// How to encode.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub features: Features,
+    /// `DW_AT_language` codes whose CUs are skipped (see [`language_code`]).
+    pub lang_exclude: Vec<u16>,
+    /// Deduplicate the result (as pahole always does).
+    pub dedup: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            features: Features::default_set(),
+            lang_exclude: Vec::new(),
+            dedup: true,
+        }
+    }
+}
+
+/// What the encoding did, for the user.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Report {
+    pub cus: usize,
+    pub cus_skipped: usize,
+    /// Types before deduplication.
+    pub types_encoded: u32,
+    pub funcs: usize,
+    /// Function groups left out by `consistent_func`.
+    pub funcs_skipped: usize,
+    pub vars: usize,
+    /// The ELF file's byte order, which the BTF should be written in (the
+    /// returned BTF is in native order: `to_bytes_in` converts).
+    #[serde(skip)]
+    pub endian: Endian,
+    /// Things encoded differently from the DWARF, one line each (bounded).
+    pub warnings: Vec<String>,
+}
+
+/// The `DW_AT_language` code of a language name as pahole's
+/// `--lang_exclude` takes them (a subset: the languages a kernel mixes).
+pub fn language_code(name: &str) -> Option<u16> {
+    Some(match name.to_ascii_lowercase().as_str() {
+        "c89" => 0x01,
+        "c" => 0x02,
+        "c_plus_plus" | "c++" => 0x04,
+        "c99" => 0x0c,
+        "mips_assembler" | "asm" => 0x8001,
+        "rust" => 0x1c,
+        "c11" => 0x1d,
+        "c_plus_plus_11" => 0x1a,
+        "c_plus_plus_14" => 0x21,
+        "c17" => 0x2c,
+        _ => return None,
+    })
+}
+
+/// How many CUs are decoded ahead of the encoder; bounds memory.
+const BATCH: usize = 32;
+const MAX_WARNINGS: usize = 200;
+
+/// The serial half: appends CUs in order to one BTF, as pahole's single
+/// `btf_encoder`.
+struct Encoder<'a, 'b> {
+    b: BtfBuilder<'b>,
+    features: Features,
+    addr_size: u64,
+    has_index_type: bool,
+    array_index_id: TypeId,
+    elf_funcs: ElfFunctions<'a>,
+    saved: Vec<SavedFunc<'a>>,
+    sections: vars::Sections,
+    objects: Option<HashSet<(&'a [u8], usize)>>,
+    report: Report,
+}
+
+impl<'a> Encoder<'a, '_> {
+    fn warn(&mut self, msg: String) {
+        if self.report.warnings.len() < MAX_WARNINGS {
+            self.report.warnings.push(msg);
+        }
+    }
+
+    fn encode_cu(&mut self, cu: Cu<'a>, elf: &ElfInput<'a>) -> Result<()> {
+        let off = self.b.btf().type_count() - 1;
+        self.choose_index_type(&cu, off);
+        self.encode_types(&cu, off);
+        self.save_funcs(&cu, off);
+        self.encode_vars(&cu, off, elf)?;
+        for w in cu.warnings {
+            self.warn(format!("{}: {w}", String::from_utf8_lossy(cu.name)));
+        }
+        Ok(())
+    }
+}
+
+/// The DWARF sections gimli reads, borrowed or (relocated) owned.
+struct Sections<'a> {
+    data: Vec<(gimli::SectionId, Cow<'a, [u8]>)>,
+}
+
+impl<'a> Sections<'a> {
+    fn load(elf: &ElfInput<'a>) -> Result<Self> {
+        use gimli::SectionId::*;
+        let mut data = Vec::new();
+        for id in [
+            DebugInfo,
+            DebugAbbrev,
+            DebugStr,
+            DebugStrOffsets,
+            DebugLineStr,
+            // gimli reads each unit's line program header.
+            DebugLine,
+            DebugAddr,
+            DebugLocLists,
+            DebugLoc,
+            DebugRngLists,
+            DebugRanges,
+        ] {
+            data.push((id, elf.section_data(id.name())?));
+        }
+        Ok(Sections { data })
+    }
+
+    fn dwarf(&self, endian: gimli::RunTimeEndian) -> walk::Dwarf<'_> {
+        gimli::Dwarf::load(|id| -> std::result::Result<_, ()> {
+            let bytes = self
+                .data
+                .iter()
+                .find(|(i, _)| *i == id)
+                .map_or(&[][..], |(_, d)| &d[..]);
+            Ok(gimli::EndianSlice::new(bytes, endian))
+        })
+        .expect("loading from slices cannot fail")
+    }
+}
+
+/// Encodes the DWARF of `elf_data` (vmlinux or a module) as BTF: split BTF
+/// on `base` when given. `progress` is told (CUs done, CUs in all).
+pub fn encode<'b>(
+    elf_data: &[u8],
+    base: Option<&'b Btf<'b>>,
+    opts: &Options,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<(Btf<'b>, Report)> {
+    let elf = ElfInput::parse(elf_data)?;
+    let sections = Sections::load(&elf)?;
+    let endian = if elf.little_endian {
+        gimli::RunTimeEndian::Little
+    } else {
+        gimli::RunTimeEndian::Big
+    };
+    let dwarf = sections.dwarf(endian);
+    let ctx = walk::Context {
+        dwarf: &dwarf,
+        features: opts.features,
+        little_endian: elf.little_endian,
+        addr_size: 8,
+        arg_regs: walk::arg_registers(elf.machine),
+        lang_exclude: opts.lang_exclude.clone(),
+        debug_info_at: elf.section_range(".debug_info").map_or(0, |r| r.0),
+    };
+    let headers = unit_headers(&dwarf, ctx.debug_info_at)?;
+    if headers.is_empty() {
+        return Err(Error::new(
+            ErrorKind::BadContainer,
+            "no DWARF (.debug_info) in this file; was it built with debug info?",
+        ));
+    }
+
+    let builder = match base {
+        Some(b) => BtfBuilder::new_split(b),
+        None => BtfBuilder::new(),
+    };
+    let mut elf_funcs = ElfFunctions::new(&elf);
+    if opts.features.decl_tag_kfuncs {
+        for (name, flags) in kfuncs::collect(&elf) {
+            elf_funcs.mark_kfunc(name, flags);
+        }
+    }
+    let mut enc = Encoder {
+        b: builder,
+        features: opts.features,
+        addr_size: ctx.addr_size,
+        has_index_type: false,
+        array_index_id: 0,
+        elf_funcs,
+        saved: Vec::new(),
+        sections: vars::Sections::default(),
+        objects: None,
+        report: Report {
+            cus: 0,
+            cus_skipped: 0,
+            types_encoded: 0,
+            funcs: 0,
+            funcs_skipped: 0,
+            vars: 0,
+            endian: if elf.little_endian {
+                Endian::Little
+            } else {
+                Endian::Big
+            },
+            warnings: Vec::new(),
+        },
+    };
+
+    // Decode batch n+1 while batch n is encoded.
+    let decode = |batch| decode_batch(&ctx, batch);
+    let total = headers.len();
+    let mut done = 0;
+    let mut batches = headers.chunks(BATCH);
+    let mut pending = batches.next().map(decode).unwrap_or_default();
+    loop {
+        let next = batches.next();
+        let (decoded, encoded) = rayon::join(
+            || next.map(decode),
+            || -> Result<()> {
+                for cu in std::mem::take(&mut pending) {
+                    match cu? {
+                        Some(cu) => {
+                            enc.report.cus += 1;
+                            enc.encode_cu(cu, &elf)?;
+                        }
+                        None => enc.report.cus_skipped += 1,
+                    }
+                    done += 1;
+                }
+                progress(done, total);
+                Ok(())
+            },
+        );
+        encoded?;
+        match decoded {
+            Some(d) => pending = d,
+            None => break,
+        }
+    }
+    enc.add_saved_funcs();
+    enc.add_datasecs(&elf)?;
+    let mut report = enc.report;
+    let btf = enc.b.finish();
+    report.types_encoded = btf.local_len() as u32;
+    let btf = if opts.dedup {
+        crate::dedup::dedup(&btf)?
+    } else {
+        btf
+    };
+    Ok((btf, report))
+}
+
+fn decode_batch<'a>(
+    ctx: &walk::Context<'a>,
+    batch: &[gimli::UnitHeader<walk::R<'a>>],
+) -> Vec<Result<Option<Cu<'a>>>> {
+    batch
+        .par_iter()
+        .map(|h| walk::decode_unit(ctx, *h))
+        .collect()
+}
+
+fn unit_headers<'a>(
+    dwarf: &walk::Dwarf<'a>,
+    debug_info_at: u64,
+) -> Result<Vec<gimli::UnitHeader<walk::R<'a>>>> {
+    let mut units = dwarf.units();
+    let mut headers = Vec::new();
+    loop {
+        match units.next() {
+            Ok(Some(h)) => headers.push(h),
+            Ok(None) => return Ok(headers),
+            Err(e) => {
+                let at = headers
+                    .last()
+                    .and_then(|h: &gimli::UnitHeader<_>| h.offset().as_debug_info_offset())
+                    .map_or(0, |o| o.0 as u64);
+                return Err(Error::at(
+                    ErrorKind::BadContainer,
+                    debug_info_at + at,
+                    format!("DWARF: {e} (unit header after .debug_info+{at:#x})"),
+                ));
+            }
+        }
+    }
+}
