@@ -5,6 +5,7 @@
 
 use super::fx::{map_with_capacity, FxHashMap};
 use super::record::{base_hash, is_struct_or_union, kind, NAME};
+use super::shape::{reaches_uncomparable, shape};
 use super::strings::base_string_index;
 use super::table::{FrozenTable, Table};
 use super::words::Records;
@@ -20,6 +21,10 @@ pub struct BaseIndex<'a> {
     pub(crate) strings: FxHashMap<&'a [u8], u32>,
     /// Struct/union name offset → its id, or 0 when several share the name.
     pub(crate) names: FxHashMap<u32, u32>,
+    /// Member-name signature of every base id (see `shape`).
+    pub(crate) shapes: Vec<u64>,
+    /// Some base type refers where a comparison could fail with an error.
+    pub(crate) reaches_uncomparable: bool,
 }
 
 impl<'a> BaseIndex<'a> {
@@ -40,12 +45,20 @@ impl<'a> BaseIndex<'a> {
                 names.entry(r[NAME]).and_modify(|v| *v = 0).or_insert(id);
             }
         }
+        let name_of = |t: u32| records.get(t)[NAME];
+        let shapes = (0..count)
+            .map(|id| shape(records.get(id), name_of))
+            .collect();
+        let reaches_uncomparable =
+            (1..count).any(|id| reaches_uncomparable(records.get(id), |t| kind(records.get(t))));
         Ok(BaseIndex {
             base: Some(base),
-            records,
             table: table.freeze(),
             strings: base_string_index(base),
             names,
+            shapes,
+            reaches_uncomparable,
+            records,
         })
     }
 
@@ -57,6 +70,8 @@ impl<'a> BaseIndex<'a> {
             table: FrozenTable::empty(),
             strings: FxHashMap::default(),
             names: FxHashMap::default(),
+            shapes: vec![0],
+            reaches_uncomparable: false,
         }
     }
 

@@ -7,8 +7,11 @@ use super::base_index::BaseIndex;
 use super::fx::{map_with_capacity, FxHashMap};
 use super::maps::{Maps, IN_PROGRESS, MAX_ID, UNPROCESSED};
 use super::record::*;
+use super::shape::{reaches_uncomparable, shape};
+use super::strings::StringMap;
 use super::table::Table;
 use super::words::Records;
+use crate::btf::Endian;
 use crate::error::{Error, ErrorKind, Result};
 
 /// Base records (shared) and local records (owned, rewritten in place).
@@ -40,15 +43,19 @@ pub(crate) struct Engine<'b> {
     pub(crate) maps: Maps,
     table: Table<'b>,
     base_names: &'b FxHashMap<u32, u32>,
+    /// Member-name signatures (see `shape`), base and local, when usable.
+    base_shapes: &'b [u64],
+    shapes: Option<Vec<u64>>,
     /// Scratch: candidates of the current lookup.
     cands: Vec<u32>,
     /// Scratch: pending pairs of the graph comparison.
     pub(crate) pairs: Vec<(u32, u32)>,
 }
 
-/// The result: the kept records, renumbered, and where each starts.
+/// The result: the kept records, renumbered, in the output byte order,
+/// and the byte offset of each.
 pub(crate) struct Compacted {
-    pub(crate) words: Vec<u32>,
+    pub(crate) bytes: Vec<u8>,
     pub(crate) offs: Vec<u32>,
 }
 
@@ -85,22 +92,47 @@ impl<'b> Engine<'b> {
         let maps = Maps::new(start, end, |id| {
             matches!(kind(types.get(id)), VAR | DATASEC)
         });
+        let comparable = !index.reaches_uncomparable
+            && !(start..end).any(|id| reaches_uncomparable(types.get(id), |t| kind(types.get(t))));
+        let shapes = comparable.then(|| {
+            (start..end)
+                .map(|id| shape(types.get(id), |t| types.get(t)[NAME]))
+                .collect()
+        });
         Ok(Engine {
             maps,
             table: Table::new(&index.table, (end - start) as usize),
             base_names: &index.names,
+            base_shapes: &index.shapes,
+            shapes,
             cands: Vec::new(),
             pairs: Vec::new(),
             types,
         })
     }
 
-    pub(crate) fn run(mut self) -> Result<Compacted> {
+    /// Finds every local type's representative.
+    pub(crate) fn dedup_types(&mut self) -> Result<()> {
         self.prim_types();
         self.struct_types()?;
         self.resolve_fwds();
-        self.ref_types()?;
-        self.compact()
+        self.ref_types()
+    }
+
+    /// Whether the signatures of `a` and `b` rule out their equivalence.
+    #[inline]
+    fn shapes_differ(&self, a: u32, b: u32) -> bool {
+        let Some(shapes) = &self.shapes else {
+            return false;
+        };
+        let of = |id: u32| {
+            if id < self.types.start {
+                self.base_shapes[id as usize]
+            } else {
+                shapes[(id - self.types.start) as usize]
+            }
+        };
+        of(a) != of(b)
     }
 
     fn local_ids(&self) -> std::ops::Range<u32> {
@@ -186,7 +218,7 @@ impl<'b> Engine<'b> {
             let mut new_id = id;
             for &c in &cands {
                 // The shallow check keeps a colliding FWD from being taken.
-                if !shallow_eq(self.types.get(id), self.types.get(c)) {
+                if self.shapes_differ(id, c) || !shallow_eq(self.types.get(id), self.types.get(c)) {
                     continue;
                 }
                 self.maps.clear_hypot();
@@ -307,9 +339,10 @@ impl<'b> Engine<'b> {
         new_id
     }
 
-    /// Keeps the representatives, in id order, and points every id they
-    /// hold at the final numbering.
-    fn compact(self) -> Result<Compacted> {
+    /// Keeps the representatives, in id order, points every id they hold
+    /// at the final numbering and every name at the output strings (when
+    /// the records still hold input offsets), in the output byte order.
+    pub(crate) fn compact(&self, names: Option<&StringMap>, endian: Endian) -> Result<Compacted> {
         let start = self.types.start;
         let mut new_ids = vec![UNPROCESSED; (self.types.end() - start) as usize];
         let mut next = start;
@@ -319,18 +352,17 @@ impl<'b> Engine<'b> {
                 next += 1;
             }
         }
-        let mut words = Vec::with_capacity(self.types.local.words_len());
+        let mut bytes = Vec::with_capacity(self.types.local.words_len() * 4);
         let mut offs = Vec::with_capacity((next - start) as usize);
+        let mut rec = Vec::new();
         for id in self.local_ids() {
             if new_ids[(id - start) as usize] == UNPROCESSED {
                 continue;
             }
-            let r = self.types.get(id);
-            let at = words.len();
-            offs.push(at as u32);
-            words.extend_from_slice(r);
-            for w in id_words(r) {
-                let to = self.maps.resolve(r[w]);
+            rec.clear();
+            rec.extend_from_slice(self.types.get(id));
+            for w in id_words(&rec) {
+                let to = self.maps.resolve(rec[w]);
                 let new_id = if to < start {
                     to
                 } else {
@@ -339,13 +371,22 @@ impl<'b> Engine<'b> {
                 if new_id > MAX_ID {
                     return Err(bad(format!(
                         "type [{id}] refers to [{}], which has no representative",
-                        r[w]
+                        rec[w]
                     )));
                 }
-                words[at + w] = new_id;
+                rec[w] = new_id;
+            }
+            if let Some(names) = names {
+                for w in str_words(&rec) {
+                    rec[w] = names.map(rec[w]);
+                }
+            }
+            offs.push(bytes.len() as u32);
+            for &w in &rec {
+                bytes.extend_from_slice(&endian.u32_bytes(w));
             }
         }
-        Ok(Compacted { words, offs })
+        Ok(Compacted { bytes, offs })
     }
 }
 

@@ -122,12 +122,14 @@ impl Engine<'_> {
                 pairs.push((ct[TYPE], nt[TYPE]));
                 true
             }
-            k => return Err(Error::new(
-                ErrorKind::BadType,
-                format!(
+            k => {
+                return Err(Error::new(
+                    ErrorKind::BadType,
+                    format!(
                     "types [{cand}] and [{canon}] of kind {k} cannot be compared for deduplication"
                 ),
-            )),
+                ))
+            }
         })
     }
 

@@ -14,6 +14,7 @@ mod equiv;
 mod fx;
 mod maps;
 mod record;
+mod shape;
 mod strings;
 mod table;
 mod words;
@@ -43,17 +44,43 @@ pub fn dedup_split<'a>(index: &BaseIndex<'a>, btf: &Btf<'a>) -> Result<Btf<'a>> 
     run(index, btf)
 }
 
-fn run<'a>(index: &BaseIndex, btf: &Btf<'a>) -> Result<Btf<'a>> {
-    let mut local = Records::load(btf, btf.start_id(), btf.type_count())?;
-    let (words, offs) = local.words_mut();
-    let strings = dedup_strings(btf, words, offs, index.base().map(|_| &index.strings))?;
-    let kept = Engine::new(index, local)?.run()?;
+/// Type sections at least this large deduplicate their strings on one
+/// thread while their types are deduplicated on another.
+const PARALLEL_MIN_BYTES: usize = 1 << 20;
 
-    let endian = btf.endian();
-    let mut types = Vec::with_capacity(kept.words.len() * 4);
-    for &w in &kept.words {
-        types.extend_from_slice(&endian.u32_bytes(w));
-    }
+fn run<'a>(index: &BaseIndex, btf: &Btf<'a>) -> Result<Btf<'a>> {
+    let base_strings = index.base().map(|_| &index.strings);
+    // Types are first deduplicated with their input name offsets, which is
+    // exact when the string mapping is one-to-one (the usual case) and lets
+    // both run at once; otherwise they are done again with output offsets.
+    let types_on_input_names = || -> Result<Engine> {
+        let mut engine = Engine::new(index, Records::load(btf, btf.start_id(), btf.type_count())?)?;
+        engine.dedup_types()?;
+        Ok(engine)
+    };
+    let (names, speculative) = if btf.type_bytes().len() >= PARALLEL_MIN_BYTES {
+        let (names, engine) =
+            rayon::join(|| dedup_strings(btf, base_strings), types_on_input_names);
+        (names?, Some(engine))
+    } else {
+        (dedup_strings(btf, base_strings)?, None)
+    };
+    let kept = if names.injective {
+        let engine = match speculative {
+            Some(engine) => engine?,
+            None => types_on_input_names()?,
+        };
+        engine.compact(Some(&names), btf.endian())?
+    } else {
+        let mut local = Records::load(btf, btf.start_id(), btf.type_count())?;
+        local.rename(&names);
+        let mut engine = Engine::new(index, local)?;
+        engine.dedup_types()?;
+        engine.compact(None, btf.endian())?
+    };
+
+    let types = kept.bytes;
+    let strings = names.section;
     let mut header = btf.header;
     let layout_len = btf.layout.len() as u32;
     header.type_off = 0;
@@ -67,7 +94,7 @@ fn run<'a>(index: &BaseIndex, btf: &Btf<'a>) -> Result<Btf<'a>> {
         types: Cow::Owned(types),
         strings: Cow::Owned(strings),
         layout: btf.layout.clone(),
-        offsets: kept.offs.iter().map(|&o| o * 4).collect(),
+        offsets: kept.offs,
         base: btf.base,
         start_id: btf.start_id,
         start_str_off: btf.start_str_off,

@@ -34,54 +34,84 @@ pub(crate) fn base_string_index<'a>(base: &'a Btf<'a>) -> FxHashMap<&'a [u8], u3
     index
 }
 
-/// Rewrites the string offsets of the local records (`words`, split at
-/// `offs`) and returns the new string section.
+/// The deduplicated string section and where each input offset went.
+pub(crate) struct StringMap {
+    pub(crate) section: Vec<u8>,
+    /// Input offset (relative to `start`) → output offset, for every
+    /// offset a local type refers to.
+    memo: Vec<u32>,
+    start: u32,
+    /// No two different input offsets ended up at the same output offset,
+    /// and no local string was found in the base: comparing input offsets
+    /// then tells the same as comparing output offsets.
+    pub(crate) injective: bool,
+}
+
+impl StringMap {
+    /// The output offset of an offset some local type refers to.
+    #[inline]
+    pub(crate) fn map(&self, off: u32) -> u32 {
+        if off == 0 || off < self.start {
+            off
+        } else {
+            self.memo[(off - self.start) as usize]
+        }
+    }
+}
+
+/// Deduplicates the strings the local types of `btf` refer to, visiting
+/// them in libbpf's order, straight from the input bytes.
 pub(crate) fn dedup_strings(
     btf: &Btf,
-    words: &mut [u32],
-    offs: &[u32],
     base_strings: Option<&FxHashMap<&[u8], u32>>,
-) -> Result<Vec<u8>> {
+) -> Result<StringMap> {
     let strings = btf.string_bytes();
     let start = btf.start_str_off();
-    // New section and its set; a base BTF keeps "" at offset 0.
+    let types = btf.type_bytes();
+    let endian = btf.endian();
+    // The new section and its set; a base BTF keeps "" at offset 0.
     let mut out: Vec<u8> = Vec::with_capacity(strings.len());
     let mut set: FxHashMap<&[u8], u32> = map_with_capacity(strings.len() / 24);
     if base_strings.is_none() {
         out.push(0);
         set.insert(b"", 0);
     }
-    // Input offset → output offset; 0 means not seen yet (a string that
-    // maps to 0 is merely looked up again).
+    let mut injective = true;
+    // 0 means not seen yet; offset 0 itself is never looked up.
     let mut memo = vec![0u32; strings.len()];
-    for w in offs.windows(2) {
-        let rec = &mut words[w[0] as usize..w[1] as usize];
-        for i in str_words(rec) {
-            let off = rec[i];
+    let mut rec = [0u32; 2];
+    for &at in &btf.offsets {
+        let at = at as usize;
+        rec[1] = endian.u32_at(types, at + 4);
+        for w in str_words(&rec) {
+            let off = endian.u32_at(types, at + 4 * w);
             if off == 0 || off < start {
                 continue;
             }
             let rel = (off - start) as usize;
             if memo[rel] != 0 {
-                rec[i] = memo[rel];
                 continue;
             }
             let rest = &strings[rel..];
             let s = &rest[..rest.iter().position(|&b| b == 0).unwrap_or(rest.len())];
             let new = match base_strings.and_then(|b| b.get(s)) {
-                Some(&found) => found,
+                Some(&found) => {
+                    injective = false;
+                    found
+                }
                 None => {
-                    start
-                        + *set.entry(s).or_insert_with(|| {
-                            let at = out.len() as u32;
-                            out.extend_from_slice(s);
-                            out.push(0);
-                            at
-                        })
+                    let next = out.len() as u32;
+                    let at = *set.entry(s).or_insert(next);
+                    if at == next {
+                        out.extend_from_slice(s);
+                        out.push(0);
+                    } else {
+                        injective = false;
+                    }
+                    start + at
                 }
             };
             memo[rel] = new;
-            rec[i] = new;
         }
     }
     // Offsets into a suffix of another string can make the set longer
@@ -92,5 +122,10 @@ pub(crate) fn dedup_strings(
             "deduplicated strings exceed the BTF string offset limit",
         ));
     }
-    Ok(out)
+    Ok(StringMap {
+        section: out,
+        memo,
+        start,
+        injective,
+    })
 }

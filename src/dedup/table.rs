@@ -13,8 +13,6 @@
 //! [`FrozenTable`] (shared by every module) and each module keeps only its
 //! own entries, placed around the frozen block of the same key.
 
-use std::collections::VecDeque;
-
 use super::fx::{map_with_capacity, FxHashMap};
 
 /// libbpf's growth rule: grow when empty or above 75% full; 4 buckets first.
@@ -54,6 +52,9 @@ impl FrozenTable {
     }
 
     fn block(&self, key: u64) -> &[u32] {
+        if self.keys.is_empty() {
+            return &[];
+        }
         match self.keys.get(&key) {
             Some(&(at, len)) => &self.ids[at as usize..(at + len) as usize],
             None => &[],
@@ -61,18 +62,23 @@ impl FrozenTable {
     }
 }
 
-/// A key's own entries, stored so that the visiting order is
-/// `own[..before] ++ frozen ++ own[before..]`, or its reverse when the
-/// table's orientation is flipped.
-#[derive(Default)]
+/// A key's own entries: the visiting order is `front ++ frozen ++ back`,
+/// or its reverse when the table's orientation is flipped. Both are
+/// singly linked through the node arena, newest first, so `front` is
+/// stored in visiting order and `back` in reverse.
+#[derive(Clone, Copy)]
 struct Chain {
-    own: VecDeque<u32>,
-    before: usize,
+    front: u32,
+    back: u32,
 }
+
+const NIL: u32 = u32::MAX;
 
 pub(crate) struct Table<'b> {
     frozen: &'b FrozenTable,
     chains: FxHashMap<u64, Chain>,
+    /// (id, next) per entry.
+    nodes: Vec<(u32, u32)>,
     fill: Fill,
     flipped: bool,
 }
@@ -82,6 +88,7 @@ impl<'b> Table<'b> {
         Table {
             frozen,
             chains: map_with_capacity(expected),
+            nodes: Vec::with_capacity(expected),
             fill: frozen.fill,
             flipped: false,
         }
@@ -91,34 +98,54 @@ impl<'b> Table<'b> {
         if self.fill.insert() {
             self.flipped = !self.flipped;
         }
-        let chain = self.chains.entry(key).or_default();
-        // The newest entry is visited first.
-        if self.flipped {
-            chain.own.push_back(id);
+        let node = self.nodes.len() as u32;
+        let chain = self.chains.entry(key).or_insert(Chain {
+            front: NIL,
+            back: NIL,
+        });
+        // The newest entry is visited first: it goes to whichever end is
+        // the front in the current orientation.
+        let head = if self.flipped {
+            &mut chain.back
         } else {
-            chain.own.push_front(id);
-            chain.before += 1;
+            &mut chain.front
+        };
+        self.nodes.push((id, *head));
+        *head = node;
+    }
+
+    /// Appends the list starting at `node`, in list order.
+    fn push_list(&self, mut node: u32, out: &mut Vec<u32>) {
+        while node != NIL {
+            let (id, next) = self.nodes[node as usize];
+            out.push(id);
+            node = next;
         }
+    }
+
+    /// Appends the list starting at `node`, in reverse list order.
+    fn push_list_rev(&self, node: u32, out: &mut Vec<u32>) {
+        let at = out.len();
+        self.push_list(node, out);
+        out[at..].reverse();
     }
 
     /// Copies the candidates for `key`, in visiting order, into `out`.
     pub(crate) fn candidates(&self, key: u64, out: &mut Vec<u32>) {
-        static NONE: Chain = Chain {
-            own: VecDeque::new(),
-            before: 0,
-        };
         out.clear();
         let frozen = self.frozen.block(key);
-        let chain = self.chains.get(&key).unwrap_or(&NONE);
-        let own = chain.own.iter();
+        let chain = self.chains.get(&key).copied().unwrap_or(Chain {
+            front: NIL,
+            back: NIL,
+        });
         if self.flipped {
-            out.extend(own.clone().skip(chain.before).rev());
+            self.push_list(chain.back, out);
             out.extend(frozen.iter().rev());
-            out.extend(own.take(chain.before).rev());
+            self.push_list_rev(chain.front, out);
         } else {
-            out.extend(own.clone().take(chain.before));
+            self.push_list(chain.front, out);
             out.extend_from_slice(frozen);
-            out.extend(own.skip(chain.before));
+            self.push_list_rev(chain.back, out);
         }
     }
 

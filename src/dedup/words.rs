@@ -2,10 +2,32 @@
 //! engine reads them without decoding and rewrites ids in place as libbpf
 //! does.
 
-use super::record::VOID;
-use crate::btf::kind::MAX_KNOWN_KIND;
+use super::record::{str_words, VOID};
+use super::strings::StringMap;
+use crate::btf::kind::{KIND_MASK, MAX_KNOWN_KIND, VLEN_MASK};
 use crate::btf::Btf;
 use crate::error::{Error, ErrorKind, Result};
+
+/// Rejects what the engine (like libbpf 1.7) cannot deduplicate.
+fn check(id: u32, info: u32) -> Result<()> {
+    let k = (info >> 24) & KIND_MASK;
+    if k == 0 || k > MAX_KNOWN_KIND as u32 {
+        return Err(Error::new(
+            ErrorKind::UnknownKind,
+            format!("type [{id}] has kind {k}, which deduplication does not know"),
+        ));
+    }
+    if info & VLEN_MASK > 0xffff {
+        return Err(Error::new(
+            ErrorKind::Limit,
+            format!(
+                "type [{id}] has {} elements, more than deduplication supports (65535)",
+                info & VLEN_MASK
+            ),
+        ));
+    }
+    Ok(())
+}
 
 /// Records of the consecutive ids `first..end()`.
 pub(crate) struct Records {
@@ -29,44 +51,51 @@ impl Records {
     /// becomes the void record. Fails on what libbpf 1.7 cannot dedup: kinds
     /// it does not know and element counts above 16 bits.
     pub(crate) fn load(btf: &Btf, first: u32, end: u32) -> Result<Self> {
-        let mut words = Vec::new();
-        let mut offs = Vec::with_capacity((end - first) as usize + 1);
-        if first == 0 {
-            offs.push(0);
-            words.extend_from_slice(&VOID);
-        }
-        let local_bytes = if first >= btf.start_id() {
-            btf.type_bytes().len()
-        } else {
-            0
+        let mut records = Records {
+            words: Vec::new(),
+            offs: Vec::with_capacity((end - first) as usize + 1),
+            first,
         };
-        words.reserve(local_bytes / 4);
-        for id in first.max(1)..end {
-            let t = btf.type_by_id(id).ok_or_else(|| {
-                Error::new(ErrorKind::BadTypeId, format!("type [{id}] is missing"))
-            })?;
-            let k = t.kind_raw();
-            if k == 0 || k > MAX_KNOWN_KIND {
-                return Err(Error::new(
-                    ErrorKind::UnknownKind,
-                    format!("type [{id}] has kind {k}, which deduplication does not know"),
-                ));
-            }
-            if t.vlen() > 0xffff {
-                return Err(Error::new(
-                    ErrorKind::Limit,
-                    format!(
-                        "type [{id}] has {} elements, more than deduplication supports (65535)",
-                        t.vlen()
-                    ),
-                ));
-            }
-            offs.push(words.len() as u32);
-            let endian = t.endian();
-            words.extend(t.bytes().chunks_exact(4).map(|c| endian.u32_at(c, 0)));
+        if first == 0 {
+            records.offs.push(0);
+            records.words.extend_from_slice(&VOID);
         }
-        offs.push(words.len() as u32);
-        Ok(Records { words, offs, first })
+        records.append(btf, first.max(1), end)?;
+        records.offs.push(records.words.len() as u32);
+        Ok(records)
+    }
+
+    /// Appends ids `from..end`, level by level down a chain of bases.
+    fn append(&mut self, btf: &Btf, from: u32, end: u32) -> Result<()> {
+        let start = btf.start_id();
+        if from < start {
+            let base = btf.base().ok_or_else(|| {
+                Error::new(ErrorKind::BadTypeId, format!("type [{from}] is missing"))
+            })?;
+            self.append(base, from, end.min(start))?;
+        }
+        if end <= start {
+            return Ok(());
+        }
+        let first = (from.max(start) - start) as usize;
+        let last = (end - start) as usize;
+        let offsets = &btf.offsets;
+        let bytes = btf.type_bytes();
+        let lo = offsets[first] as usize;
+        let hi = offsets.get(last).map_or(bytes.len(), |&o| o as usize);
+        let base_word = self.words.len() as u32 - (lo / 4) as u32;
+        let endian = btf.endian();
+        self.words.reserve((hi - lo) / 4);
+        self.words
+            .extend(bytes[lo..hi].chunks_exact(4).map(|c| endian.u32_at(c, 0)));
+        for (i, &off) in offsets[first..last].iter().enumerate() {
+            let at = base_word + off / 4;
+            let info = self.words[at as usize + 1];
+            let id = start + (first + i) as u32;
+            check(id, info)?;
+            self.offs.push(at);
+        }
+        Ok(())
     }
 
     /// One past the last id.
@@ -91,7 +120,13 @@ impl Records {
         self.words.len()
     }
 
-    pub(crate) fn words_mut(&mut self) -> (&mut [u32], &[u32]) {
-        (&mut self.words, &self.offs)
+    /// Points every name at the output strings.
+    pub(crate) fn rename(&mut self, names: &StringMap) {
+        for w in self.offs.windows(2) {
+            let rec = &mut self.words[w[0] as usize..w[1] as usize];
+            for i in str_words(rec) {
+                rec[i] = names.map(rec[i]);
+            }
+        }
     }
 }
