@@ -168,7 +168,6 @@ fn encode(args: EncodeArgs) -> Result<()> {
     let opts = Options {
         features: Features::parse(&args.btf_features)?,
         lang_exclude,
-        dedup: !args.no_dedup,
     };
     let base_bytes = args.base.as_deref().map(read).transpose()?;
     let base_name = args
@@ -196,12 +195,20 @@ fn encode(args: EncodeArgs) -> Result<()> {
         .map_err(|e| Error::new(ErrorKind::Usage, e.to_string()))?;
     let (btf, report) = pool
         .install(|| {
-            encode::encode(&data, base.as_ref(), &opts, &|done, all| {
+            encode::encode_raw(&data, base.as_ref(), &opts, &|done, all| {
                 bar.show(done, all)
             })
         })
         .map_err(|e| e.in_file(&name))?;
     bar.clear();
+    // The DWARF is no longer needed: unmapping it before deduplication
+    // keeps the peak memory down.
+    drop(data);
+    let btf = if args.no_dedup {
+        btf
+    } else {
+        pool.install(|| btfscope::dedup::dedup(&btf))?
+    };
     std::fs::write(&args.output, btf.to_bytes_in(report.endian)).map_err(|e| {
         Error::new(ErrorKind::Io, e.to_string()).in_file(args.output.display().to_string())
     })?;

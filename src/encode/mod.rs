@@ -34,8 +34,6 @@ pub struct Options {
     pub features: Features,
     /// `DW_AT_language` codes whose CUs are skipped (see [`language_code`]).
     pub lang_exclude: Vec<u16>,
-    /// Deduplicate the result (as pahole always does).
-    pub dedup: bool,
 }
 
 impl Default for Options {
@@ -43,7 +41,6 @@ impl Default for Options {
         Options {
             features: Features::default_set(),
             lang_exclude: Vec::new(),
-            dedup: true,
         }
     }
 }
@@ -165,9 +162,22 @@ impl<'a> Sections<'a> {
     }
 }
 
-/// Encodes the DWARF of `elf_data` (vmlinux or a module) as BTF: split BTF
-/// on `base` when given. `progress` is told (CUs done, CUs in all).
+/// Encodes the DWARF of `elf_data` (vmlinux or a module) as deduplicated
+/// BTF, as pahole does: split BTF on `base` when given. `progress` is told
+/// (CUs done, CUs in all).
 pub fn encode<'b>(
+    elf_data: &[u8],
+    base: Option<&'b Btf<'b>>,
+    opts: &Options,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<(Btf<'b>, Report)> {
+    let (btf, report) = encode_raw(elf_data, base, opts, progress)?;
+    Ok((crate::dedup::dedup(&btf)?, report))
+}
+
+/// [`encode`] without the deduplication. The result no longer refers to
+/// `elf_data`, so a caller can unmap the input before deduplicating.
+pub fn encode_raw<'b>(
     elf_data: &[u8],
     base: Option<&'b Btf<'b>>,
     opts: &Options,
@@ -270,11 +280,6 @@ pub fn encode<'b>(
     let mut report = enc.report;
     let btf = enc.b.finish();
     report.types_encoded = btf.local_len() as u32;
-    let btf = if opts.dedup {
-        crate::dedup::dedup(&btf)?
-    } else {
-        btf
-    };
     Ok((btf, report))
 }
 

@@ -276,7 +276,9 @@ impl<'a, 'u> Walker<'a, 'u> {
             }
             let v = attr.raw_value();
             match attr.name() {
-                DW_AT_name => die.name = self.string(v),
+                // Resolving a name costs a string lookup; only DIEs that
+                // become BTF (or are matched by name) need theirs.
+                DW_AT_name if named(die.tag) => die.name = self.string(v),
                 DW_AT_type => die.ty = self.reference(&v),
                 DW_AT_byte_size => die.byte_size = udata(&v),
                 DW_AT_encoding => die.encoding = udata(&v).unwrap_or(0),
@@ -780,10 +782,24 @@ impl<'a, 'u> Walker<'a, 'u> {
             check(expr, true)?;
             return Ok(found);
         }
-        if let Some(mut list) = self.ctx.dwarf.attr_locations(self.unit, loc)? {
+        // Raw entries: libdw, which pahole reads through, counts empty
+        // ranges as locations too, and so decides what comes first.
+        if let Some(offset) = self.ctx.dwarf.attr_locations_offset(self.unit, loc)? {
+            let mut list = self.ctx.dwarf.locations.raw_locations(offset, encoding)?;
             let mut first = true;
             while let Some(entry) = list.next()? {
-                if check(entry.data, first)? {
+                use gimli::RawLocListEntry as E;
+                let data = match entry {
+                    E::BaseAddress { .. } | E::BaseAddressx { .. } => continue,
+                    E::AddressOrOffsetPair { data, .. }
+                    | E::StartxEndx { data, .. }
+                    | E::StartxLength { data, .. }
+                    | E::OffsetPair { data, .. }
+                    | E::DefaultLocation { data }
+                    | E::StartEnd { data, .. }
+                    | E::StartLength { data, .. } => data,
+                };
+                if check(data, first)? {
                     break;
                 }
                 first = false;
@@ -819,6 +835,26 @@ impl<'a, 'u> Walker<'a, 'u> {
             tags,
         }
     }
+}
+
+/// DIEs whose name the encoder uses.
+fn named(tag: DwTag) -> bool {
+    matches!(
+        tag,
+        DW_TAG_compile_unit
+            | DW_TAG_base_type
+            | DW_TAG_typedef
+            | DW_TAG_structure_type
+            | DW_TAG_class_type
+            | DW_TAG_union_type
+            | DW_TAG_enumeration_type
+            | DW_TAG_enumerator
+            | DW_TAG_member
+            | DW_TAG_formal_parameter
+            | DW_TAG_subprogram
+            | DW_TAG_variable
+            | DW_TAG_LLVM_ANNOTATION
+    )
 }
 
 enum SingleOp {
