@@ -37,6 +37,8 @@ pub enum ErrorKind {
     Io,
     /// The caller asked for something that cannot be done (bad argument).
     Usage,
+    /// A BTF does not fit the kernel it was to be relocated onto.
+    Incompatible,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,6 +6,7 @@
 pub mod analyze;
 pub mod btf;
 pub mod dedup;
+pub mod distill;
 pub mod encode;
 pub mod error;
 pub mod intake;

@@ -94,7 +94,12 @@ impl<'a> BtfBuilder<'a> {
 
     /// Adds a string (or finds it) and returns its offset. "" is offset 0.
     pub fn add_str(&mut self, s: &str) -> u32 {
-        let bytes = s.as_bytes();
+        self.add_str_bytes(s.as_bytes())
+    }
+
+    /// [`add_str`](Self::add_str) for names that need not be UTF-8, as
+    /// when copying types out of another BTF.
+    pub fn add_str_bytes(&mut self, bytes: &[u8]) -> u32 {
         if bytes.is_empty() {
             return 0;
         }

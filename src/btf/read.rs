@@ -242,6 +242,37 @@ impl<'a> Btf<'a> {
         Ok(())
     }
 
+    /// This BTF owning its data and without its base link (ids and string
+    /// offsets still continue the base's), so that it can be stored next
+    /// to its base; [`attached`](Self::attached) links it again.
+    pub(crate) fn detached(self) -> Btf<'static> {
+        Btf {
+            header: self.header,
+            types: Cow::Owned(self.types.into_owned()),
+            strings: Cow::Owned(self.strings.into_owned()),
+            layout: Cow::Owned(self.layout.into_owned()),
+            offsets: self.offsets,
+            base: None,
+            start_id: self.start_id,
+            start_str_off: self.start_str_off,
+        }
+    }
+
+    /// A borrowed view of this detached BTF on `base`, which must be the
+    /// base it was built on.
+    pub(crate) fn attached<'s>(&'s self, base: &'s Btf<'s>) -> Btf<'s> {
+        Btf {
+            header: self.header,
+            types: Cow::Borrowed(&self.types),
+            strings: Cow::Borrowed(&self.strings),
+            layout: Cow::Borrowed(&self.layout),
+            offsets: self.offsets.clone(),
+            base: Some(base),
+            start_id: self.start_id,
+            start_str_off: self.start_str_off,
+        }
+    }
+
     pub fn header(&self) -> &Header {
         &self.header
     }

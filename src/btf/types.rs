@@ -86,6 +86,12 @@ impl<'a> TypeView<'a> {
         self.endian.u32_at(self.bytes, index * 4)
     }
 
+    /// The record as native-order words.
+    pub fn words(&self) -> impl ExactSizeIterator<Item = u32> + 'a {
+        let endian = self.endian;
+        self.bytes.chunks_exact(4).map(move |c| endian.u32_at(c, 0))
+    }
+
     /// The record's raw bytes, in the blob's byte order.
     pub fn bytes(&self) -> &'a [u8] {
         self.bytes

@@ -13,11 +13,12 @@ mod engine;
 mod equiv;
 mod fx;
 mod maps;
-mod record;
+// Shared with distillation and relocation, which walk the same fields.
+pub(crate) mod record;
 mod shape;
 mod strings;
 mod table;
-mod words;
+pub(crate) mod words;
 
 use std::borrow::Cow;
 

@@ -52,6 +52,19 @@ pub fn skip(test: &str, what: &str) {
     let _ = writeln!(std::io::stderr(), "\n******** SKIPPED {msg} ********\n");
 }
 
+/// Other kernels' vmlinuz, fetched by scripts/fetch-kernels-compat.sh as
+/// relocation targets: another bookworm 6.1 ABI and trixie's 6.12.
+pub fn compat_kernels(test: &str) -> Vec<PathBuf> {
+    let found = files_under(&cache_dir().join("compat"), "-amd64");
+    if found.len() < 2 {
+        skip(
+            test,
+            "relocation target kernels (run scripts/fetch-kernels-compat.sh)",
+        );
+    }
+    found
+}
+
 /// The big-endian kernel: its version is whatever the fetch script found
 /// current, so it is looked up rather than named.
 pub struct S390x {

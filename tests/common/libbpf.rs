@@ -81,6 +81,63 @@ pub fn dedup(raw: &[u8], base: Option<&Base>) -> Result<Vec<u8>, i32> {
     }
 }
 
+/// The raw bytes of a libbpf BTF; the caller still owns `btf`.
+unsafe fn raw_of(btf: *const sys::btf) -> Result<Vec<u8>, i32> {
+    let mut size = 0u32;
+    let data = sys::btf__raw_data(btf, &mut size);
+    if data.is_null() {
+        return Err(errno());
+    }
+    Ok(std::slice::from_raw_parts(data as *const u8, size as usize).to_vec())
+}
+
+/// libbpf's `btf__distill_base` of the split BTF `raw` on `base`: the
+/// distilled base and the new split BTF, raw.
+pub fn distill(raw: &[u8], base: &Base) -> Result<(Vec<u8>, Vec<u8>), i32> {
+    quiet();
+    // SAFETY: libbpf copies `raw`; every BTF created here is freed here,
+    // split BTFs before their bases, after their data was copied out.
+    unsafe {
+        let src = sys::btf__new_split(raw.as_ptr() as *const c_void, raw.len() as u32, base.ptr);
+        if src.is_null() {
+            return Err(errno());
+        }
+        let mut new_base = std::ptr::null_mut();
+        let mut new_split = std::ptr::null_mut();
+        let err = sys::btf__distill_base(src, &mut new_base, &mut new_split);
+        sys::btf__free(src);
+        if err != 0 {
+            return Err(err);
+        }
+        let out = raw_of(new_base).and_then(|b| Ok((b, raw_of(new_split)?)));
+        sys::btf__free(new_split);
+        sys::btf__free(new_base);
+        out
+    }
+}
+
+/// libbpf's `btf__relocate` of the split BTF `split` (on the distilled
+/// base `dist_base`) onto `target`: the relocated split BTF, raw.
+pub fn relocate(dist_base: &[u8], split: &[u8], target: &Base) -> Result<Vec<u8>, i32> {
+    quiet();
+    let dist = Base::new(dist_base)?;
+    // SAFETY: as in `distill`; `dist` outlives the split BTF freed here.
+    unsafe {
+        let btf = sys::btf__new_split(
+            split.as_ptr() as *const c_void,
+            split.len() as u32,
+            dist.ptr,
+        );
+        if btf.is_null() {
+            return Err(errno());
+        }
+        let err = sys::btf__relocate(btf, target.ptr);
+        let out = if err != 0 { Err(err) } else { raw_of(btf) };
+        sys::btf__free(btf);
+        out
+    }
+}
+
 /// The text dump of `raw` split into one chunk per type.
 fn dump_chunks(raw: &[u8], base: Option<&Btf>) -> Result<Vec<String>, String> {
     let btf = Btf::parse_with_base(raw, base).map_err(|e| e.to_string())?;
