@@ -119,26 +119,33 @@ pub fn check_bytes(
         .parse_btf(None)
         .map_err(|e| e.context("target"))?;
     let index = TargetIndex::new(&target)?;
-    let module_input = Input::open(module).map_err(|e| e.in_file(name))?;
     let built_input = built_for.map(Input::open).transpose()?;
     let built = built_input
         .as_ref()
         .map(|i| i.parse_btf(None))
         .transpose()?;
-    match (module_input.parse_btf_base(), built.as_ref()) {
+    check_module(&index, module, built.as_ref(), name)
+}
+
+/// [`check`] on a module file's contents against a prepared target: on
+/// the module's own `.BTF.base` if it has one, else on `built_for`.
+pub fn check_module(
+    index: &TargetIndex,
+    module: &[u8],
+    built_for: Option<&Btf>,
+    name: &str,
+) -> Result<CompatReport> {
+    let input = Input::open(module).map_err(|e| e.in_file(name))?;
+    let report = match (input.parse_btf_base(), built_for) {
         (Some(dist), _) => {
-            let dist = dist.map_err(|e| e.in_file(name))?;
-            let split = module_input.parse_btf(Some(&dist)).map_err(|e| e.in_file(name))?;
-            check(&index, &split, true, name)
+            let dist = dist?;
+            check(index, &input.parse_btf(Some(&dist))?, true, name)
         }
-        (None, Some(base)) => {
-            let split = module_input.parse_btf(Some(base)).map_err(|e| e.in_file(name))?;
-            check(&index, &split, false, name)
-        }
+        (None, Some(base)) => check(index, &input.parse_btf(Some(base))?, false, name),
         (None, None) => Err(Error::new(
             ErrorKind::Usage,
             "the module has no distilled base (.BTF.base): give the BTF of the kernel it was built for",
-        )
-        .in_file(name)),
-    }
+        )),
+    };
+    report.map_err(|e| e.in_file(name))
 }

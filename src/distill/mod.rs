@@ -12,7 +12,7 @@ mod compat;
 mod distilled;
 mod relocate;
 
-pub use compat::{check, check_bytes, CompatReport};
+pub use compat::{check, check_bytes, check_module, CompatReport};
 pub use distilled::{distill, Distilled, Sizes};
 pub use relocate::{
     relocate, Candidate, Problem, ProblemClass, Relocation, SizeChange, TargetIndex,
