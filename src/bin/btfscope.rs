@@ -13,6 +13,9 @@ use btfscope::btf::Btf;
 use btfscope::intake::Input;
 use btfscope::{Error, ErrorKind, Result};
 
+#[path = "cli/distill.rs"]
+mod distill_cmd;
+
 #[derive(Parser)]
 #[command(
     name = "btfscope",
@@ -53,6 +56,10 @@ enum Command {
     },
     /// Encode DWARF as BTF, as `pahole -J` does (pahole 1.30's rules).
     Encode(EncodeArgs),
+    /// Distill modules' base BTF as libbpf's btf__distill_base does.
+    Distill(distill_cmd::DistillArgs),
+    /// Would modules' BTF relocate onto another kernel (libbpf's btf__relocate rules)?
+    Compat(distill_cmd::CompatArgs),
 }
 
 #[derive(clap::Args)]
@@ -140,6 +147,8 @@ fn run(cli: Cli, out: &mut impl Write) -> Result<()> {
             Ok(())
         }),
         Command::Encode(args) => encode(args),
+        Command::Distill(args) => distill_cmd::run_distill(args, out),
+        Command::Compat(args) => distill_cmd::run_compat(args, out),
     }
 }
 
