@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 
 scripts/setup.sh
 scripts/fetch-kernel.sh
+scripts/fetch-kernels-compat.sh
 export BTFSCOPE_REQUIRE_KERNEL=1
 
 cargo fmt --all -- --check

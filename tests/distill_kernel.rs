@@ -12,7 +12,7 @@ use std::cell::RefCell;
 use std::path::PathBuf;
 
 use btfscope::btf::Btf;
-use btfscope::distill::{distill, Relocation, Sizes, TargetIndex};
+use btfscope::distill::{distill, ProblemClass, Relocation, Sizes, TargetIndex};
 use btfscope::intake::Input;
 use rayon::prelude::*;
 
@@ -122,20 +122,37 @@ fn relocate_all(key: &str, target_raw: &[u8]) -> Tally {
             let btf = Btf::parse_split(&raw, &base).unwrap();
             let dist = distill(&btf).map_err(|e| format!("{name}: distill: {e}"))?;
             let split = dist.split();
-            let ours = Relocation::new(&index, &split)
-                .and_then(|r| r.apply(&split))
-                .map(|b| b.to_bytes());
+            let reloc = Relocation::new(&index, &split).map_err(|e| format!("{name}: {e}"))?;
+            let ours = reloc.apply(&split).map(|b| b.to_bytes());
             let (dist_base, dist_split) =
                 with_libbpf("vmlinux", &base_raw, |b| libbpf::distill(&raw, b))
                     .map_err(|e| format!("{name}: libbpf distill: {e}"))?;
-            let theirs = with_libbpf(key, target_raw, |t| {
-                libbpf::relocate(&dist_base, &dist_split, t)
+            let (theirs, warning) = with_libbpf(key, target_raw, |t| {
+                let r = libbpf::relocate(&dist_base, &dist_split, t);
+                (r, libbpf::take_warning())
             });
             match (ours, theirs) {
                 (Ok(a), Ok(b)) => libbpf::compare(&a, &b, Some(&target))
                     .map(|()| true)
                     .map_err(|e| format!("{name}: {e}")),
-                (Err(_), Err(_)) => Ok(false),
+                // libbpf stops at its first problem: it must be our first.
+                (Err(_), Err(_)) => {
+                    let first = &reloc.problems()[0];
+                    let expected = match first.class {
+                        ProblemClass::Ambiguous => "has multiple candidates",
+                        ProblemClass::Missing | ProblemClass::SizeMismatch => "is not mapped",
+                        _ => "",
+                    };
+                    let named = format!("'{}' [{}]", first.name, first.id);
+                    if warning.contains(&named) && warning.contains(expected) {
+                        Ok(false)
+                    } else {
+                        Err(format!(
+                            "{name}: our first problem ({:?} {named}) is not libbpf's: {warning}",
+                            first.class
+                        ))
+                    }
+                }
                 (Ok(_), Err(e)) => Err(format!("{name}: ours relocates, libbpf fails ({e})")),
                 (Err(e), Ok(_)) => Err(format!("{name}: libbpf relocates, ours fails: {e}")),
             }

@@ -10,12 +10,50 @@ use btfscope::btf::dump::{dump, DumpFormat};
 use btfscope::btf::Btf;
 use libbpf_sys as sys;
 
+thread_local! {
+    /// libbpf's last warning on this thread (libbpf prints on the thread
+    /// that called it).
+    static LAST_WARNING: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+extern "C" {
+    fn vsnprintf(
+        buf: *mut std::os::raw::c_char,
+        size: usize,
+        fmt: *const std::os::raw::c_char,
+        ap: *mut sys::__va_list_tag,
+    ) -> std::os::raw::c_int;
+}
+
+/// Keeps libbpf's message instead of printing it.
+unsafe extern "C" fn keep_warning(
+    _level: sys::libbpf_print_level,
+    fmt: *const std::os::raw::c_char,
+    ap: *mut sys::__va_list_tag,
+) -> std::os::raw::c_int {
+    let mut buf = [0 as std::os::raw::c_char; 512];
+    // SAFETY: libbpf hands over a format and its arguments; vsnprintf
+    // writes at most `buf.len()` bytes, NUL included.
+    let n = unsafe { vsnprintf(buf.as_mut_ptr(), buf.len(), fmt, ap) };
+    if n >= 0 {
+        // SAFETY: NUL-terminated by vsnprintf.
+        let msg = unsafe { std::ffi::CStr::from_ptr(buf.as_ptr()) };
+        LAST_WARNING.with(|w| *w.borrow_mut() = msg.to_string_lossy().into_owned());
+    }
+    0
+}
+
 fn quiet() {
     static ONCE: Once = Once::new();
-    // SAFETY: installs no callback; libbpf then prints nothing.
+    // SAFETY: the callback only formats into a thread-local string.
     ONCE.call_once(|| unsafe {
-        sys::libbpf_set_print(None);
+        sys::libbpf_set_print(Some(keep_warning));
     });
+}
+
+/// The last message libbpf printed on this thread, cleared.
+pub fn take_warning() -> String {
+    LAST_WARNING.with(|w| std::mem::take(&mut *w.borrow_mut()))
 }
 
 fn errno() -> i32 {
