@@ -10,5 +10,7 @@ pub mod distill;
 pub mod encode;
 pub mod error;
 pub mod intake;
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
 
 pub use error::{Error, ErrorKind, Result};

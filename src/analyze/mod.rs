@@ -1,4 +1,5 @@
 //! Analyses over parsed BTF. Each produces plain data that the CLI and the
 //! page render; none of them prints.
 
+pub mod graph;
 pub mod stat;

@@ -110,21 +110,9 @@ fn with_btf<T>(path: &Path, base: Option<&Path>, f: impl FnOnce(&Btf) -> Result<
     let name = path.display().to_string();
     let bytes = read(path)?;
     let input = Input::open(&bytes).map_err(|e| e.in_file(&name))?;
-    let distilled = match (&base_btf, input.parse_btf_base()) {
-        (_, None) => None,
-        (None, Some(parsed)) => Some(parsed.map_err(|e| e.in_file(&name))?),
-        (Some(_), Some(_)) => {
-            return Err(Error::new(
-                ErrorKind::Usage,
-                "carries a distilled base (.BTF.base); relocating it onto -B is not supported yet, drop -B to use the distilled base",
-            )
-            .in_file(&name))
-        }
-    };
-    let btf = input
-        .parse_btf(base_btf.as_ref().or(distilled.as_ref()))
-        .map_err(|e| e.in_file(&name))?;
-    f(&btf)
+    input
+        .with_btf(base_btf.as_ref(), f)
+        .map_err(|e| e.in_file(&name))
 }
 
 fn run(cli: Cli, out: &mut impl Write) -> Result<()> {

@@ -177,6 +177,24 @@ impl<'a> Input<'a> {
         Some(self.parse_range(range, None, ".BTF.base"))
     }
 
+    /// Parses `.BTF` on the base it needs and hands it to `f`: on `base`
+    /// when given, else on the distilled base (`.BTF.base`) the file carries.
+    /// Both together are refused: relocating onto `base` is not supported.
+    pub fn with_btf<T>(&self, base: Option<&Btf>, f: impl FnOnce(&Btf) -> Result<T>) -> Result<T> {
+        let distilled = match (base, self.parse_btf_base()) {
+            (_, None) => None,
+            (None, Some(parsed)) => Some(parsed?),
+            (Some(_), Some(_)) => {
+                return Err(Error::new(
+                    ErrorKind::Usage,
+                    "carries a distilled base (.BTF.base); relocating it onto -B is not supported yet, drop -B to use the distilled base",
+                ))
+            }
+        };
+        let btf = self.parse_btf(base.or(distilled.as_ref()))?;
+        f(&btf)
+    }
+
     fn parse_range<'s>(
         &'s self,
         range: Range<usize>,

@@ -1,0 +1,62 @@
+// Shared by the browser tests and the benchmark: serve dist/ on a free
+// localhost port, drive /usr/bin/chromium through playwright-core with a
+// fresh profile, record every request the page makes.
+
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
+export const ARTIFACTS = process.env.BTFSCOPE_ARTIFACTS || join(ROOT, 'target', 'web-artifacts');
+export const CLI = process.env.BTFSCOPE_CLI || join(ROOT, 'target', 'release', 'btfscope');
+
+/** Starts www/serve.js on dist/; resolves to { url, stop }. */
+export function serve() {
+  const child = spawn(process.execPath, [join(ROOT, 'www/serve.js'), join(ROOT, 'dist'), '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((ok, fail) => {
+    child.on('error', fail);
+    child.stdout.on('data', (chunk) => {
+      const match = /http:\/\/localhost:\d+\//.exec(String(chunk));
+      if (match) ok({ url: match[0], stop: () => child.kill() });
+    });
+  });
+}
+
+/** A headless chromium with a fresh profile; `close()` removes the profile. */
+export async function launch() {
+  const profile = mkdtempSync(join(tmpdir(), 'btfscope-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    viewport: { width: 1280, height: 800 },
+    acceptDownloads: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  return {
+    context,
+    close: async () => {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Collects every request of `context` (pages and their workers). */
+export function recordRequests(context) {
+  const requests = [];
+  context.on('request', (r) => requests.push({ url: r.url(), method: r.method() }));
+  return requests;
+}
+
+/** Runs the CLI and parses its JSON output. */
+export function cli(...args) {
+  return JSON.parse(execFileSync(CLI, args, { encoding: 'utf8', maxBuffer: 1 << 28 }));
+}
+
+export function screenshotPath(name) {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  return join(ARTIFACTS, `${name}.png`);
+}

@@ -1,0 +1,194 @@
+// End to end: the built page (dist/) served on localhost, driven in headless
+// chromium. Every number the table shows is compared with the CLI's --json
+// output for the same files. Screenshots go to target/web-artifacts/.
+// Run: scripts/test-web.sh (needs scripts/build-web.sh and the release CLI).
+
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, statSync, writeFileSync, readFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { ROOT, serve, launch, recordRequests, cli, screenshotPath } from './browser.js';
+
+const FIXTURES = join(ROOT, 'tests/fixtures');
+const KERNEL = join(homedir(), '.cache/btfscope');
+const VMLINUX = join(KERNEL, 'vmlinux-6.1.0-55');
+const MODULES = join(KERNEL, 'k61/lib/modules/6.1.0-55-amd64/kernel');
+const haveKernel = existsSync(VMLINUX) && existsSync(MODULES);
+const needKernel = process.env.BTFSCOPE_REQUIRE_KERNEL === '1';
+
+let server;
+let browser;
+let page;
+let requests;
+const problems = []; // console errors, page errors, CSP violations
+
+test.before(async () => {
+  server = await serve();
+  browser = await launch();
+  requests = recordRequests(browser.context);
+  page = await browser.context.newPage();
+  page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  await page.addInitScript(() =>
+    document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`)),
+  );
+});
+
+test.after(async () => {
+  await browser?.close();
+  server?.stop();
+});
+
+const num = (text) => Number(text.replaceAll(',', ''));
+const done = (timeout = 60000) => page.waitForSelector('body[data-phase=done]', { timeout });
+
+/** The rendered table rows: path (from the name cell's title) and cell texts. */
+function tableRows() {
+  return page.$$eval('.tbody .tr:not([hidden])', (trs) =>
+    trs.map((tr) => ({ path: tr.children[0].title.split('\n')[0], cells: [...tr.children].map((td) => td.textContent) })),
+  );
+}
+
+/** Asserts that a table row shows exactly what `btfscope stat --json` says. */
+function assertRowMatchesCli(row, file, base) {
+  const stat = cli('stat', '--json', '-B', base, file);
+  const [, fileBytes, btfBytes, types, typeBytes, stringBytes, status] = row.cells;
+  assert.equal(status, 'ok', row.path);
+  assert.equal(num(fileBytes), statSync(file).size, `${row.path} file bytes`);
+  assert.equal(num(btfBytes), stat.total_bytes, `${row.path} BTF bytes`);
+  assert.equal(num(types), stat.types, `${row.path} types`);
+  assert.equal(num(typeBytes), stat.type_len, `${row.path} type bytes`);
+  assert.equal(num(stringBytes), stat.str_len, `${row.path} string bytes`);
+}
+
+test('the sample loads on first open, threaded, and matches the CLI', async () => {
+  await page.goto(server.url);
+  await done();
+  assert.equal(await page.evaluate(() => self.crossOriginIsolated), true);
+  await page.waitForFunction(() => /threads/.test(document.getElementById('core-badge').textContent));
+  const rows = await tableRows();
+  assert.deepEqual(rows.map((r) => r.path).sort(), ['sample/mlx5_core.btf.xz', 'sample/nfs.btf.xz']);
+  for (const row of rows) {
+    assertRowMatchesCli(row, join(FIXTURES, row.path.replace('sample/', '')), join(FIXTURES, 'vmlinux.btf.xz'));
+  }
+  assert.match(await page.textContent('#summary'), /vmlinux · 100,799 types/);
+  await page.screenshot({ path: screenshotPath('sample-table') });
+});
+
+test('real files through the file input: base detected, a bad file reported, the rest analysed', { skip: !haveKernel && !needKernel && 'no kernel in ~/.cache/btfscope' }, async () => {
+  const modules = ['fs/nfs/nfs.ko', 'net/key/af_key.ko', 'fs/btrfs/btrfs.ko', 'drivers/net/ethernet/mellanox/mlx5/core/mlx5_core.ko', 'net/vmw_vsock/vsock_loopback.ko'].map((m) => join(MODULES, m));
+  const bad = join(mkdtempSync(join(tmpdir(), 'btfscope-bad-')), 'broken.ko');
+  writeFileSync(bad, Buffer.from('\x7fELF but not really an object file'));
+  await page.setInputFiles('#pick-files', [modules[0], modules[1], bad, VMLINUX, modules[2], modules[3], modules[4]]);
+  await done();
+  assert.match(await page.textContent('#summary'), /vmlinux-6\.1\.0-55 · [\d,]+ types/);
+  const rows = await tableRows();
+  assert.equal(rows.length, 6);
+  const broken = rows.find((r) => r.path === 'broken.ko');
+  assert.match(broken.cells[6], /^error: broken\.ko|^error: /);
+  for (const row of rows.filter((r) => r !== broken)) {
+    assertRowMatchesCli(row, modules.find((m) => m.endsWith(`/${row.path}`)), VMLINUX);
+  }
+  await page.screenshot({ path: screenshotPath('real-files-table') });
+});
+
+test('charts, module detail with the type graph', async () => {
+  await page.goto(server.url);
+  await done();
+  await page.click('[data-view=charts]');
+  await page.waitForSelector('#charts svg.treemap');
+  assert.equal(await page.locator('#charts svg').count(), 3);
+  await page.screenshot({ path: screenshotPath('charts'), fullPage: true });
+
+  await page.click('[data-view=modules]');
+  await page.click('.tbody .tr:has-text("nfs")');
+  await page.waitForSelector('#view-module:not([hidden])');
+  await page.waitForFunction(() => /module types \(blue\)/.test(document.getElementById('graph-note').textContent));
+  assert.match(await page.textContent('#detail-body'), /STRUCT/);
+  assert.match(page.url(), /#view=module&module=sample%2Fnfs\.btf\.xz/);
+  await page.screenshot({ path: screenshotPath('module-detail') });
+});
+
+test('the URL reopens the same module view', async () => {
+  const other = await browser.context.newPage();
+  await other.goto(`${server.url}#view=module&module=sample%2Fmlx5_core.btf.xz`);
+  await other.waitForSelector('body[data-phase=done]');
+  await other.waitForFunction(() => /mlx5_core/.test(document.getElementById('detail-title').textContent));
+  assert.equal(await other.isVisible('#view-module'), true);
+  await other.close();
+});
+
+test('report: export JSON, copy as text, import it back', async () => {
+  await page.goto(`${server.url}#view=report`);
+  await done();
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-json')]);
+  const report = JSON.parse(readFileSync(await download.path(), 'utf8'));
+  assert.equal(report.format, 'btfscope-web-report');
+  assert.equal(report.base.types, 100799);
+  assert.equal(report.modules.length, 2);
+  const nfs = report.modules.find((m) => m.path === 'sample/nfs.btf.xz');
+  assert.deepEqual(nfs.stat, cli('stat', '--json', '-B', join(FIXTURES, 'vmlinux.btf.xz'), join(FIXTURES, 'nfs.btf.xz')));
+
+  await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+  await page.click('#copy-text');
+  const text = await page.evaluate(() => navigator.clipboard.readText());
+  assert.match(text, /^btfscope report: 2 modules, base sample\/vmlinux\.btf\.xz \(100,799 types\)/);
+  assert.equal(text, await page.textContent('#report-text'));
+
+  await page.setInputFiles('#import-report', await download.path());
+  await done();
+  await page.click('[data-view=modules]');
+  assert.equal((await tableRows()).length, 2);
+  await page.screenshot({ path: screenshotPath('report-imported') });
+});
+
+test('names from an imported report are shown as text, never markup', async () => {
+  const evil = '<img src=/evil onerror=alert(1)>.ko';
+  const dir = mkdtempSync(join(tmpdir(), 'btfscope-report-'));
+  const file = join(dir, 'evil.json');
+  writeFileSync(file, JSON.stringify({
+    format: 'btfscope-web-report', version: 1, base: null, elapsed_ms: 1,
+    modules: [{ path: evil, file_bytes: 1, status: 'failed', error: '<b>bold</b><script>alert(2)</script>' }],
+  }));
+  await page.goto(`${server.url}#view=modules`);
+  await done();
+  await page.setInputFiles('#import-report', file);
+  await page.waitForFunction(() => document.querySelectorAll('.tbody .tr:not([hidden])').length === 1);
+  assert.equal(await page.locator('main img, main b, main script').count(), 0);
+  const [row] = await tableRows();
+  assert.equal(row.path, evil);
+  assert.match(row.cells[6], /<b>bold<\/b><script>/);
+  await page.click('.tbody .tr');
+  assert.equal(await page.locator('#view-module img, #view-module b').count(), 0);
+  assert.match(await page.textContent('#detail-title'), /<img src=\/evil/);
+});
+
+test('cancel stops a large run and keeps what was done', { skip: !haveKernel && !needKernel && 'no kernel in ~/.cache/btfscope' }, async () => {
+  await page.goto(`${server.url}#view=modules`);
+  await done();
+  await page.setInputFiles('#pick-folder', join(MODULES, 'drivers'));
+  await page.waitForSelector('body[data-phase=running]');
+  await page.waitForFunction(() => /^[1-9][\d,]* \//.test(document.getElementById('progress-text').textContent));
+  await page.click('#cancel');
+  await page.waitForSelector('body[data-phase=cancelled]');
+  const progress = await page.textContent('#progress-text');
+  const [doneFiles, total] = /^([\d,]+) \/ ([\d,]+) files/.exec(progress).slice(1).map(num);
+  assert.ok(doneFiles > 0 && doneFiles < total, progress);
+  assert.ok((await page.locator('.tbody .tr.cancelled').count()) > 0);
+  await page.screenshot({ path: screenshotPath('cancelled') });
+  // A fresh worker takes over: the next run completes.
+  await page.click('#load-sample');
+  await done();
+  assert.equal((await tableRows()).length, 2);
+});
+
+test('no request left the page and nothing was blocked or failed', () => {
+  const origin = new URL(server.url).origin;
+  const foreign = requests.filter((r) => !r.url.startsWith(`${origin}/`) && !r.url.startsWith('blob:'));
+  assert.deepEqual(foreign, []);
+  assert.deepEqual(requests.filter((r) => r.method !== 'GET'), []);
+  assert.ok(requests.some((r) => r.url.endsWith('.wasm')));
+  assert.deepEqual(problems, []);
+});

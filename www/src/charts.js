@@ -1,0 +1,155 @@
+// Hand-written SVG charts: per-module sizes (shipped split BTF, and the
+// stand-alone FULL size once the dedup analysis provides it), bytes per
+// kind stacked per module, and a treemap of all modules' BTF sizes.
+
+import { h, s } from './dom.js';
+import { bytes, count } from './format.js';
+
+// One colour per BTF kind, stable across charts and the detail view.
+const KIND_COLOURS = {
+  INT: '#4e79a7', PTR: '#f28e2b', ARRAY: '#e15759', STRUCT: '#76b7b2', UNION: '#59a14f',
+  ENUM: '#edc948', FWD: '#b07aa1', TYPEDEF: '#ff9da7', VOLATILE: '#9c755f', CONST: '#bab0ac',
+  RESTRICT: '#8cd17d', FUNC: '#499894', FUNC_PROTO: '#d37295', VAR: '#a0cbe8', DATASEC: '#fabfd2',
+  FLOAT: '#b6992d', DECL_TAG: '#86bcb6', TYPE_TAG: '#d4a6c8', ENUM64: '#f1ce63',
+};
+export const kindColour = (kind) => KIND_COLOURS[kind] || '#888';
+
+const LABEL_WIDTH = 190;
+const BAR_HEIGHT = 18;
+const GAP = 6;
+
+const title = (text) => s('title', null, text);
+
+/** Horizontal bars for the `top` largest modules: shipped split BTF, plus FULL when known. */
+export function sizeBars(rows, top = 25) {
+  const ranked = rows.filter((r) => r.stat).sort((a, b) => b.stat.total_bytes - a.stat.total_bytes).slice(0, top);
+  const hasFull = ranked.some((r) => r.full_bytes !== undefined);
+  const max = Math.max(1, ...ranked.map((r) => Math.max(r.stat.total_bytes, r.full_bytes || 0)));
+  const width = 1000;
+  const scale = (v) => ((width - LABEL_WIDTH - 110) * v) / max;
+  const per = hasFull ? 2 * BAR_HEIGHT + GAP : BAR_HEIGHT + GAP;
+  const svg = s('svg', { viewBox: `0 0 ${width} ${ranked.length * per + 10}`, class: 'chart', role: 'img' });
+  ranked.forEach((r, i) => {
+    const y = i * per;
+    svg.append(s('text', { x: LABEL_WIDTH - 8, y: y + BAR_HEIGHT - 4, class: 'label', 'text-anchor': 'end' }, r.name));
+    const bar = (value, dy, cls, what) =>
+      svg.append(
+        s('rect', { x: LABEL_WIDTH, y: y + dy, width: Math.max(1, scale(value)), height: BAR_HEIGHT - 2, class: cls },
+          title(`${r.path}: ${what} ${count(value)} bytes`)),
+        s('text', { x: LABEL_WIDTH + scale(value) + 6, y: y + dy + BAR_HEIGHT - 5, class: 'value' }, bytes(value)),
+      );
+    bar(r.stat.total_bytes, 0, 'split', 'split BTF as shipped');
+    if (hasFull && r.full_bytes !== undefined) bar(r.full_bytes, BAR_HEIGHT, 'full', 'FULL (stand-alone)');
+  });
+  return svg;
+}
+
+/** Bytes per kind, stacked, for the `top` largest modules, with a legend. */
+export function kindStacks(rows, top = 20) {
+  const ranked = rows.filter((r) => r.stat).sort((a, b) => b.stat.type_len - a.stat.type_len).slice(0, top);
+  const kinds = [...new Set(ranked.flatMap((r) => r.stat.kinds.map((k) => k.kind)))];
+  const max = Math.max(1, ...ranked.map((r) => r.stat.type_len));
+  const width = 1000;
+  const scale = (v) => ((width - LABEL_WIDTH - 110) * v) / max;
+  const per = BAR_HEIGHT + GAP;
+  const legendY = ranked.length * per + 16;
+  const svg = s('svg', { viewBox: `0 0 ${width} ${legendY + 24 * Math.ceil(kinds.length / 6) + 4}`, class: 'chart', role: 'img' });
+  ranked.forEach((r, i) => {
+    const y = i * per;
+    svg.append(s('text', { x: LABEL_WIDTH - 8, y: y + BAR_HEIGHT - 4, class: 'label', 'text-anchor': 'end' }, r.name));
+    let x = LABEL_WIDTH;
+    for (const k of r.stat.kinds) {
+      const w = scale(k.bytes);
+      svg.append(
+        s('rect', { x, y, width: w, height: BAR_HEIGHT - 2, fill: kindColour(k.kind) },
+          title(`${r.name} ${k.kind}: ${count(k.count)} types, ${count(k.bytes)} bytes`)),
+      );
+      x += w;
+    }
+    svg.append(s('text', { x: x + 6, y: y + BAR_HEIGHT - 5, class: 'value' }, bytes(r.stat.type_len)));
+  });
+  kinds.forEach((kind, i) => {
+    const x = LABEL_WIDTH + (i % 6) * 130;
+    const y = legendY + Math.floor(i / 6) * 24;
+    svg.append(
+      s('rect', { x, y, width: 14, height: 14, fill: kindColour(kind) }),
+      s('text', { x: x + 20, y: y + 12, class: 'label' }, kind),
+    );
+  });
+  return svg;
+}
+
+// Squarified treemap (Bruls, Huizing, van Wijk): rows of cells laid along
+// the shorter side, keeping aspect ratios near 1.
+function squarify(items, x, y, w, h, out) {
+  let rest = items;
+  while (rest.length) {
+    const side = Math.min(w, h);
+    let row = [];
+    let best = Infinity;
+    for (const it of rest) {
+      const candidate = [...row, it];
+      const sum = candidate.reduce((a, c) => a + c.area, 0);
+      const max = Math.max(...candidate.map((c) => c.area));
+      const min = Math.min(...candidate.map((c) => c.area));
+      const worst = Math.max((side * side * max) / (sum * sum), (sum * sum) / (side * side * min));
+      if (worst > best) break;
+      best = worst;
+      row = candidate;
+    }
+    const rowArea = row.reduce((a, c) => a + c.area, 0);
+    const thickness = rowArea / side;
+    let offset = 0;
+    for (const it of row) {
+      const length = (it.area / rowArea) * side;
+      if (w >= h) out.push({ item: it.item, x, y: y + offset, w: thickness, h: length });
+      else out.push({ item: it.item, x: x + offset, y, w: length, h: thickness });
+      offset += length;
+    }
+    if (w >= h) {
+      x += thickness;
+      w -= thickness;
+    } else {
+      y += thickness;
+      h -= thickness;
+    }
+    rest = rest.slice(row.length);
+  }
+  return out;
+}
+
+/** A treemap of every module's shipped BTF bytes; click a cell to open the module. */
+export function treemap(rows, onSelect) {
+  const width = 1000;
+  const height = 520;
+  const sized = rows.filter((r) => r.stat && r.stat.total_bytes > 0).sort((a, b) => b.stat.total_bytes - a.stat.total_bytes);
+  const total = sized.reduce((a, r) => a + r.stat.total_bytes, 0);
+  const items = sized.map((r) => ({ item: r, area: (r.stat.total_bytes / total) * width * height }));
+  const svg = s('svg', { viewBox: `0 0 ${width} ${height}`, class: 'chart treemap', role: 'img' });
+  const cells = squarify(items, 0, 0, width, height, []);
+  cells.forEach((c, i) => {
+    const g = s('g', { class: 'cell', tabindex: c.w * c.h > 400 ? 0 : -1, onclick: () => onSelect(c.item) },
+      s('rect', { x: c.x, y: c.y, width: c.w, height: c.h, fill: `hsl(${(i * 47) % 360} 45% 72%)` }),
+      title(`${c.item.path}: ${count(c.item.stat.total_bytes)} bytes`));
+    if (c.w > 60 && c.h > 18) {
+      g.append(s('text', { x: c.x + 4, y: c.y + 14, class: 'cell-label' }, c.item.name));
+      if (c.h > 34) g.append(s('text', { x: c.x + 4, y: c.y + 29, class: 'cell-value' }, bytes(c.item.stat.total_bytes)));
+    }
+    svg.append(g);
+  });
+  return svg;
+}
+
+/** All three charts with their headings. */
+export function chartsView(rows, onSelect) {
+  if (!rows.some((r) => r.stat)) return [h('p', { class: 'hint' }, 'No analysed modules yet.')];
+  const hasFull = rows.some((r) => r.full_bytes !== undefined);
+  return [
+    h('section', { class: 'card' },
+      h('h3', null, hasFull ? 'FULL vs SPLIT BTF, largest modules' : 'Split BTF as shipped, largest modules'),
+      hasFull ? null : h('p', { class: 'hint' }, 'FULL (stand-alone) sizes appear once the dedup analysis is available.'),
+      sizeBars(rows)),
+    h('section', { class: 'card' }, h('h3', null, 'Type bytes per kind, largest modules'), kindStacks(rows)),
+    h('section', { class: 'card' }, h('h3', null, `Treemap of module BTF sizes (${count(rows.filter((r) => r.stat).length)} modules)`), treemap(rows, onSelect)),
+  ];
+}

@@ -1,0 +1,32 @@
+// The page's handle on the analysis worker. Cancelling terminates the
+// worker (a run is one long call into wasm) and starts a fresh one.
+
+export class Core {
+  constructor(threads, onMessage) {
+    this.threads = threads;
+    this.onMessage = onMessage;
+    this.start();
+  }
+
+  start() {
+    this.worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+    this.worker.onmessage = (event) => this.onMessage(event.data);
+    this.worker.onerror = (event) =>
+      this.onMessage({ type: 'error', request: 'worker', message: event.message || 'the analysis worker failed' });
+    this.worker.postMessage({ type: 'configure', threads: this.threads });
+  }
+
+  /** Analyses `files` (File objects); `base` is 'auto', null or an index. */
+  run(files, base) {
+    this.worker.postMessage({ type: 'run', files, base });
+  }
+
+  graph(key, base, module, expand) {
+    this.worker.postMessage({ type: 'graph', key, base, module, expand });
+  }
+
+  cancel() {
+    this.worker.terminate();
+    this.start();
+  }
+}

@@ -1,0 +1,490 @@
+// The page: intake, progress, the module table, charts, module detail and
+// reports. All analysis happens in the worker (core.js); this thread only
+// renders, so it never blocks.
+
+import { Core } from './core.js';
+import { h, fill } from './dom.js';
+import { bytes, count, duration, moduleName, isModulePath } from './format.js';
+import { filesFromDrop, filesFromInput } from './intake.js';
+import { ModuleTable } from './table.js';
+import { chartsView, kindColour } from './charts.js';
+import { TypeGraph } from './graph.js';
+import { toReport, fromReport, toText } from './report.js';
+import { readState, writeState } from './url.js';
+import { sampleFiles } from './sample.js';
+
+const $ = (id) => document.getElementById(id);
+
+const COLUMNS = [
+  { key: 'name', label: 'Module', width: 'minmax(150px, 2fr)', value: (r) => r.name, text: (r) => r.name },
+  numeric('file_bytes', 'File bytes', (r) => r.file_bytes, 'Size of the file as given (compressed if it is)'),
+  numeric('btf_bytes', 'BTF bytes', (r) => r.stat && r.stat.total_bytes, 'The .BTF section as shipped: split BTF on the base'),
+  numeric('types', 'Types', (r) => r.stat && r.stat.types, 'Types the module holds itself'),
+  numeric('type_len', 'Type bytes', (r) => r.stat && r.stat.type_len, 'Bytes of type records'),
+  numeric('str_len', 'String bytes', (r) => r.stat && r.stat.str_len, 'Bytes of the module\'s own strings'),
+  {
+    key: 'status',
+    label: 'Status',
+    width: 'minmax(90px, 1.4fr)',
+    value: (r) => (r.status === 'failed' ? `failed: ${r.error}` : r.status),
+    text: (r) => (r.status === 'failed' ? `error: ${r.error}` : r.status),
+  },
+];
+
+function numeric(key, label, value, title) {
+  return { key, label, title, numeric: true, width: 'minmax(80px, 1fr)', value, text: (r) => (value(r) === undefined ? '' : count(value(r))) };
+}
+
+const ui = readState();
+const state = {
+  source: '', // what the rows came from: 'sample', 'files' or 'report'
+  files: [], // [{ file, path }] of the current run
+  rows: [], // one per file, in file order; the base's row is left out of views
+  baseChoice: 'auto', // 'auto', 'none' or a file index
+  base: null, // { index, path, types, file_bytes }
+  run: null, // { id, started, done, total, doneBytes, totalBytes, ms, phase }
+  core: null, // { threads, threaded } once the worker is up
+};
+let runCounter = 0;
+
+const core = new Core(Number(new URLSearchParams(location.search).get('threads')) || 0, onCore);
+
+// ---- intake ---------------------------------------------------------------
+
+function start(files, source) {
+  if (state.run && state.run.phase === 'running') core.cancel();
+  state.source = source;
+  state.files = files;
+  state.rows = files.map(({ file, path }, index) => ({
+    index,
+    path,
+    name: moduleName(path),
+    file_bytes: file.size,
+    status: 'pending',
+  }));
+  state.base = null;
+  const totalBytes = files.reduce((a, f) => a + f.file.size, 0);
+  state.run = { id: ++runCounter, started: performance.now(), done: 0, total: files.length, doneBytes: 0, totalBytes, phase: 'running' };
+  setPhase('running');
+  const base = state.baseChoice === 'auto' ? 'auto' : state.baseChoice === 'none' ? null : state.baseChoice;
+  core.run(files.map((f) => f.file), base);
+  renderAll();
+}
+
+async function loadSample() {
+  try {
+    state.baseChoice = 'auto';
+    start(await sampleFiles(), 'sample');
+  } catch (e) {
+    showError(`Could not load the sample: ${e.message}`);
+  }
+}
+
+function cancel() {
+  if (!state.run || state.run.phase !== 'running') return;
+  core.cancel();
+  for (const row of state.rows) if (row.status === 'pending') row.status = 'cancelled';
+  finish('cancelled');
+}
+
+function finish(phase, ms) {
+  state.run.phase = phase;
+  state.run.ms = ms ?? performance.now() - state.run.started;
+  setPhase(phase);
+  renderAll();
+}
+
+// ---- messages from the core -------------------------------------------------
+
+function onCore(msg) {
+  switch (msg.type) {
+    case 'ready':
+      state.core = { threads: msg.threads, threaded: msg.threaded };
+      renderCoreBadge();
+      break;
+    case 'base':
+      onBase(msg);
+      break;
+    case 'rows':
+      msg.indexes.forEach((index, i) => {
+        const row = state.rows[index];
+        const outcome = msg.outcomes[i];
+        if (outcome.status === 'ok') {
+          row.status = 'ok';
+          row.stat = outcome.stat;
+        } else {
+          row.status = 'failed';
+          row.error = outcome.error;
+        }
+        state.run.done += 1;
+        state.run.doneBytes += row.file_bytes;
+      });
+      scheduleRender();
+      break;
+    case 'done':
+      state.run.memoryBytes = msg.memoryBytes;
+      finish('done', msg.ms);
+      break;
+    case 'graph':
+      onGraph(msg);
+      break;
+    case 'error':
+      onCoreError(msg);
+      break;
+    default:
+      break;
+  }
+}
+
+function onBase({ index, types }) {
+  if (index === null) {
+    state.base = null;
+  } else {
+    const row = state.rows[index];
+    row.status = 'base';
+    state.base = { index, path: row.path, types, file_bytes: row.file_bytes };
+    state.run.done += 1;
+    state.run.doneBytes += row.file_bytes;
+  }
+  renderBaseChoice();
+  scheduleRender();
+}
+
+function onCoreError({ request, message }) {
+  if (request === 'graph') {
+    fill($('graph-note'), `The type graph could not be built: ${message}`);
+    return;
+  }
+  showError(request === 'run' ? `Analysis failed: ${message}` : `The analysis core failed to start: ${message}`);
+  if (state.run && state.run.phase === 'running') finish('failed');
+}
+
+function showError(message) {
+  const banner = $('error');
+  banner.hidden = false;
+  fill(banner, message, h('button', { class: 'link', onclick: () => (banner.hidden = true) }, 'Dismiss'));
+}
+
+// ---- rendering ---------------------------------------------------------------
+
+const moduleRows = () => state.rows.filter((r) => r.status !== 'base');
+
+let renderPending = 0;
+function scheduleRender() {
+  if (!renderPending) renderPending = requestAnimationFrame(() => {
+    renderPending = 0;
+    renderAll();
+  });
+}
+
+function setPhase(phase) {
+  document.body.dataset.phase = phase;
+}
+
+function renderAll() {
+  renderProgress();
+  renderSummary();
+  table.setRows(moduleRows());
+  if (ui.view === 'charts') renderCharts();
+  if (ui.view === 'report') renderReport();
+  if (ui.view === 'module') renderDetail();
+}
+
+function renderCoreBadge() {
+  const c = state.core;
+  $('core-badge').textContent = c.threaded ? `${c.threads} threads` : '1 thread (page not cross-origin isolated)';
+}
+
+function renderProgress() {
+  const run = state.run;
+  const box = $('progress');
+  box.hidden = !run;
+  if (!run) return;
+  const running = run.phase === 'running';
+  const fraction = run.totalBytes ? run.doneBytes / run.totalBytes : 1;
+  const elapsed = running ? performance.now() - run.started : run.ms;
+  $('progress-bar').value = running ? fraction : 1;
+  $('cancel').hidden = !running;
+  let text = `${count(run.done)} / ${count(run.total)} files · ${bytes(run.doneBytes)} of ${bytes(run.totalBytes)} · ${duration(elapsed)}`;
+  if (running) {
+    text += !state.base && run.done === 0 ? ' · finding the base…' : '';
+    text += fraction > 0.02 ? ` · about ${duration((elapsed * (1 - fraction)) / fraction)} left` : '';
+  } else {
+    text += { done: ' · done', cancelled: ' · cancelled', failed: ' · failed' }[run.phase];
+  }
+  $('progress-text').textContent = text;
+}
+
+function renderSummary() {
+  const rows = moduleRows();
+  const ok = rows.filter((r) => r.stat);
+  const failed = rows.filter((r) => r.status === 'failed').length;
+  const shipped = ok.reduce((a, r) => a + r.stat.total_bytes, 0);
+  const types = ok.reduce((a, r) => a + r.stat.types, 0);
+  const card = (label, value, title) => h('div', { class: 'stat', title }, h('span', { class: 'value' }, value), h('span', { class: 'label' }, label));
+  fill(
+    $('summary'),
+    card('base', state.base ? `${moduleName(state.base.path)} · ${count(state.base.types)} types` : 'none', state.base ? state.base.path : 'No base BTF: modules cannot be read unless they carry a distilled base'),
+    card('modules analysed', `${count(ok.length)} / ${count(rows.length)}`),
+    card('failed', count(failed)),
+    card('split BTF shipped', bytes(shipped), `${count(shipped)} bytes`),
+    card('module types', count(types)),
+  );
+  $('summary').dataset.failed = failed;
+}
+
+function renderBaseChoice() {
+  const select = $('base-choice');
+  const candidates = state.rows.filter((r) => !isModulePath(r.path));
+  const detected = state.baseChoice === 'auto' && state.base ? ` (found ${moduleName(state.base.path)})` : '';
+  fill(
+    select,
+    h('option', { value: 'auto' }, `Auto-detect${detected}`),
+    h('option', { value: 'none' }, 'No base'),
+    candidates.map((r) => h('option', { value: r.index }, r.path)),
+  );
+  select.value = String(state.baseChoice);
+  select.disabled = state.source === 'report';
+}
+
+function renderCharts() {
+  fill($('charts'), chartsView(moduleRows(), (row) => selectModule(row, 'module')));
+}
+
+function renderReport() {
+  $('report-text').textContent = toText({ base: state.base, rows: moduleRows() }, COLUMNS);
+}
+
+// ---- module detail and type graph ----------------------------------------------
+
+let graphView = null;
+let graphKey = null;
+
+function selectedRow() {
+  return ui.module ? state.rows.find((r) => r.path === ui.module) : null;
+}
+
+function selectModule(row, view) {
+  ui.module = row.path;
+  setView(view || ui.view);
+}
+
+function renderDetail() {
+  const row = selectedRow();
+  const title = $('detail-title');
+  if (!row) {
+    fill(title, 'No module selected');
+    fill($('detail-body'), h('p', { class: 'hint' }, 'Pick a module in the table or the treemap.'));
+    fill($('graph-note'));
+    return;
+  }
+  fill(title, row.name, h('span', { class: 'path' }, row.path));
+  const body = [];
+  if (row.error) body.push(h('p', { class: 'error-text' }, row.error));
+  if (row.stat) {
+    const st = row.stat;
+    body.push(
+      h('dl', { class: 'facts' },
+        fact('file', `${count(row.file_bytes)} bytes`),
+        fact('BTF', `${count(st.total_bytes)} bytes (header ${st.hdr_len}, types ${count(st.type_len)}, strings ${count(st.str_len)})`),
+        fact('types', count(st.types)),
+        fact('split', st.split ? `yes: first id ${count(st.start_id)}, first string offset ${count(st.start_str_off)}` : 'no'),
+        fact('endian', st.endian)),
+      kindTable(st),
+    );
+  }
+  fill($('detail-body'), body);
+  requestGraph(row);
+}
+
+const fact = (term, value) => [h('dt', null, term), h('dd', null, value)];
+
+function kindTable(st) {
+  const max = Math.max(1, ...st.kinds.map((k) => k.bytes));
+  return h('table', { class: 'kinds' },
+    h('thead', null, h('tr', null, h('th', null, 'kind'), h('th', { class: 'num' }, 'types'), h('th', { class: 'num' }, 'bytes'), h('th', null, ''))),
+    h('tbody', null, st.kinds.map((k) => h('tr', null,
+      h('td', null, k.kind),
+      h('td', { class: 'num' }, count(k.count)),
+      h('td', { class: 'num' }, count(k.bytes)),
+      h('td', { class: 'bar-cell' }, kindBar(k, max))))));
+}
+
+// Width and colour through the CSSOM: style attributes would need a looser CSP.
+function kindBar(k, max) {
+  const bar = h('div', { class: 'kind-bar' });
+  bar.style.width = `${(100 * k.bytes) / max}%`;
+  bar.style.background = kindColour(k.kind);
+  return bar;
+}
+
+function requestGraph(row) {
+  const key = `${state.run ? state.run.id : 0}:${row.path}`;
+  if (key === graphKey) return;
+  graphKey = key;
+  const entry = state.files[row.index];
+  if (!row.stat || !entry || state.source === 'report') {
+    fill($('graph-note'), state.source === 'report' ? 'The type graph needs the files themselves; an imported report has only the figures.' : '');
+    if (graphView) graphView.show({ nodes: [], edges: [] });
+    return;
+  }
+  fill($('graph-note'), 'Building the type graph…');
+  const base = state.base ? state.files[state.base.index].file : null;
+  core.graph(key, base, entry.file, null);
+}
+
+function onGraph({ key, expand, graph }) {
+  if (key !== graphKey) return;
+  if (!graphView) {
+    graphView = new TypeGraph($('graph'), {
+      onPick: (n) => fill($('graph-note'), `[${n.id}] ${n.kind} ${n.name || '(anonymous)'} · ${n.base ? 'base (vmlinux) type: click to show what it refers to' : 'module type'}`),
+      onExpand: (id) => {
+        const row = selectedRow();
+        const base = state.base ? state.files[state.base.index].file : null;
+        core.graph(graphKey, base, state.files[row.index].file, id);
+      },
+    });
+  }
+  if (expand === null) {
+    graphView.show(graph);
+    const local = graph.nodes.filter((n) => !n.base).length;
+    fill($('graph-note'), `${count(local)} module types (blue) and ${count(graph.nodes.length - local)} base types they use (orange), ${count(graph.edges.length)} references. Scroll to zoom, drag to pan, click an orange node to expand it.`);
+  } else {
+    graphView.expand(expand, graph);
+  }
+}
+
+// ---- views and URL state ---------------------------------------------------------
+
+function setView(view) {
+  ui.view = view;
+  for (const tab of document.querySelectorAll('[role=tab]')) {
+    const active = tab.dataset.view === view;
+    tab.setAttribute('aria-selected', String(active));
+    $(`view-${tab.dataset.view}`).hidden = !active;
+  }
+  writeState(ui);
+  renderAll();
+  if (view === 'module' && graphView) graphView.resize();
+}
+
+const table = new ModuleTable($('table'), COLUMNS, {
+  initialSort: 'btf_bytes',
+  onSelect: (row) => selectModule(row, 'module'),
+  onSort: (sort) => {
+    ui.sort = sort;
+    writeState(ui);
+  },
+});
+if (ui.sort) table.sortBy(ui.sort.key, ui.sort.descending);
+$('filter').value = ui.filter;
+table.setFilter(ui.filter);
+$('filter').addEventListener('input', (e) => {
+  ui.filter = e.target.value;
+  table.setFilter(ui.filter);
+  writeState(ui);
+});
+
+// ---- reports ----------------------------------------------------------------
+
+function exportJson() {
+  const report = toReport({ base: state.base, rows: moduleRows(), run: state.run });
+  const blob = new Blob([JSON.stringify(report, null, 2)], { type: 'application/json' });
+  const link = h('a', { href: URL.createObjectURL(blob), download: 'btfscope-report.json' });
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+}
+
+async function copy(text, button) {
+  const label = button.textContent;
+  try {
+    await navigator.clipboard.writeText(text);
+    button.textContent = 'Copied';
+  } catch {
+    button.textContent = 'Copy failed: select the text below';
+  }
+  setTimeout(() => (button.textContent = label), 1500);
+}
+
+async function importReport(file) {
+  try {
+    const { base, rows, ms } = fromReport(await file.text());
+    if (state.run && state.run.phase === 'running') core.cancel();
+    state.source = 'report';
+    state.files = [];
+    state.rows = rows.map((r, index) => ({ ...r, index, name: moduleName(r.path) }));
+    state.base = base && { ...base, index: null };
+    state.run = { id: ++runCounter, started: performance.now(), done: rows.length, total: rows.length, doneBytes: 0, totalBytes: 0, phase: 'done', ms: ms ?? 0 };
+    setPhase('done');
+    renderBaseChoice();
+    renderAll();
+  } catch (e) {
+    showError(`Could not import ${file.name}: ${e.message}`);
+  }
+}
+
+// ---- wiring ---------------------------------------------------------------------
+
+for (const tab of document.querySelectorAll('[role=tab]')) tab.addEventListener('click', () => setView(tab.dataset.view));
+$('pick-files').addEventListener('change', (e) => {
+  start(filesFromInput(e.target), 'files');
+  e.target.value = '';
+});
+$('pick-folder').addEventListener('change', (e) => {
+  start(filesFromInput(e.target), 'files');
+  e.target.value = '';
+});
+$('load-sample').addEventListener('click', loadSample);
+$('cancel').addEventListener('click', cancel);
+$('base-choice').addEventListener('change', (e) => {
+  const v = e.target.value;
+  state.baseChoice = v === 'auto' || v === 'none' ? v : Number(v);
+  if (state.files.length) start(state.files, state.source);
+});
+$('export-json').addEventListener('click', exportJson);
+$('copy-text').addEventListener('click', (e) => copy(toText({ base: state.base, rows: moduleRows() }, COLUMNS), e.target));
+$('copy-link').addEventListener('click', (e) => copy(location.href, e.target));
+$('import-report').addEventListener('change', (e) => {
+  if (e.target.files[0]) importReport(e.target.files[0]);
+  e.target.value = '';
+});
+
+// Dropping anywhere on the page; the overlay shows where it will land.
+let dragDepth = 0;
+document.addEventListener('dragenter', (e) => {
+  e.preventDefault();
+  dragDepth += 1;
+  document.body.classList.add('dragging');
+});
+document.addEventListener('dragleave', () => {
+  dragDepth = Math.max(0, dragDepth - 1);
+  if (!dragDepth) document.body.classList.remove('dragging');
+});
+document.addEventListener('dragover', (e) => e.preventDefault());
+document.addEventListener('drop', (e) => {
+  e.preventDefault();
+  dragDepth = 0;
+  document.body.classList.remove('dragging');
+  filesFromDrop(e.dataTransfer).then((files) => files.length && start(files, 'files'));
+});
+
+window.addEventListener('hashchange', () => {
+  Object.assign(ui, readState());
+  setView(ui.view);
+});
+
+// Static hosting without COOP/COEP headers: the service worker adds them,
+// after which a reload makes the page cross-origin isolated (threads).
+if (!self.crossOriginIsolated && 'serviceWorker' in navigator && window.isSecureContext && !sessionStorage.getItem('coi-reloaded')) {
+  navigator.serviceWorker
+    .register('./sw.js')
+    .then(() => navigator.serviceWorker.ready)
+    .then(() => {
+      sessionStorage.setItem('coi-reloaded', '1');
+      location.reload();
+    }, () => {});
+}
+
+setView(ui.view);
+setPhase('idle');
+loadSample();

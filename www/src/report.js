@@ -1,0 +1,107 @@
+// Reports: the page's results as JSON (export and import) and as text.
+// Imported reports are untrusted: every field is checked and coerced, and
+// the views render them as text only.
+
+import { count } from './format.js';
+
+const FORMAT = 'btfscope-web-report';
+const VERSION = 1;
+const MAX_MODULES = 100000;
+const STATUSES = new Set(['ok', 'failed', 'pending', 'cancelled']);
+
+const exported = (row) => ({
+  path: row.path,
+  file_bytes: row.file_bytes,
+  status: row.status,
+  ...(row.error ? { error: row.error } : {}),
+  ...(row.stat ? { stat: row.stat } : {}),
+});
+
+/** The results as a plain object (what "Export JSON" saves). */
+export function toReport({ base, rows, run }) {
+  return {
+    format: FORMAT,
+    version: VERSION,
+    generated: new Date().toISOString(),
+    base: base ? { path: base.path, types: base.types, file_bytes: base.file_bytes } : null,
+    elapsed_ms: run && run.ms !== undefined ? Math.round(run.ms) : null,
+    modules: rows.map(exported),
+  };
+}
+
+class ReportError extends Error {}
+
+function number(value, what) {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new ReportError(`${what} is not a non-negative number`);
+  return n;
+}
+
+function text(value, what, max = 4096) {
+  if (typeof value !== 'string') throw new ReportError(`${what} is not text`);
+  return value.slice(0, max);
+}
+
+const STAT_NUMBERS = ['hdr_len', 'type_len', 'str_len', 'layout_len', 'total_bytes', 'types', 'start_id', 'start_str_off'];
+
+function stat(value, where) {
+  if (typeof value !== 'object' || value === null) throw new ReportError(`${where}: stat is not an object`);
+  const out = { endian: text(value.endian ?? '', `${where}: endian`, 16), split: Boolean(value.split) };
+  for (const key of STAT_NUMBERS) out[key] = number(value[key] ?? 0, `${where}: stat.${key}`);
+  if (!Array.isArray(value.kinds)) throw new ReportError(`${where}: stat.kinds is not a list`);
+  out.kinds = value.kinds.map((k, i) => ({
+    kind: text(k && k.kind, `${where}: kind ${i}`, 64),
+    count: number(k.count, `${where}: kind ${i} count`),
+    bytes: number(k.bytes, `${where}: kind ${i} bytes`),
+  }));
+  return out;
+}
+
+/** Reads a report; throws an Error saying what is wrong with it. */
+export function fromReport(json) {
+  let value;
+  try {
+    value = JSON.parse(json);
+  } catch (e) {
+    throw new ReportError(`not JSON: ${e.message}`);
+  }
+  if (!value || value.format !== FORMAT) throw new ReportError(`not a btfscope report (format should be "${FORMAT}")`);
+  if (value.version !== VERSION) throw new ReportError(`report version ${String(value.version)} is not supported (expected ${VERSION})`);
+  if (!Array.isArray(value.modules) || value.modules.length > MAX_MODULES) throw new ReportError('modules is not a list of at most 100000 entries');
+  const base = value.base
+    ? { path: text(value.base.path, 'base.path'), types: number(value.base.types, 'base.types'), file_bytes: number(value.base.file_bytes ?? 0, 'base.file_bytes') }
+    : null;
+  const rows = value.modules.map((m, i) => {
+    const where = `module ${i + 1}`;
+    if (typeof m !== 'object' || m === null) throw new ReportError(`${where} is not an object`);
+    const status = STATUSES.has(m.status) ? m.status : 'failed';
+    return {
+      path: text(m.path, `${where}: path`),
+      file_bytes: number(m.file_bytes, `${where}: file_bytes`),
+      status,
+      ...(m.error !== undefined ? { error: text(m.error, `${where}: error`) } : {}),
+      ...(status === 'ok' ? { stat: stat(m.stat, where) } : {}),
+    };
+  });
+  return { base, rows, ms: value.elapsed_ms === null || value.elapsed_ms === undefined ? undefined : number(value.elapsed_ms, 'elapsed_ms') };
+}
+
+const pad = (value, width, right) => (right ? String(value).padStart(width) : String(value).padEnd(width));
+
+/** A fixed-width text table, for pasting into mail and bug threads. */
+export function toText({ base, rows }, columns) {
+  const header = columns.map((c) => c.label);
+  const body = rows.map((r) => columns.map((c) => c.text(r)));
+  const widths = header.map((label, i) => Math.max(label.length, ...body.map((cells) => cells[i].length)));
+  const line = (cells) => cells.map((cell, i) => pad(cell, widths[i], columns[i].numeric)).join('  ').trimEnd();
+  const ok = rows.filter((r) => r.stat);
+  const total = ok.reduce((a, r) => a + r.stat.total_bytes, 0);
+  return [
+    `btfscope report: ${rows.length} modules, base ${base ? `${base.path} (${count(base.types)} types)` : 'none'}`,
+    `split BTF as shipped: ${count(total)} bytes in ${ok.length} modules`,
+    '',
+    line(header),
+    ...body.map(line),
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,26 @@
+// Page state in the URL fragment (view, module, filter, sort), so a link
+// reopens the same view. The fragment never leaves the browser.
+
+const VIEWS = ['modules', 'charts', 'module', 'report'];
+
+export function readState() {
+  const p = new URLSearchParams(location.hash.slice(1));
+  const view = p.get('view');
+  const [sortKey, sortOrder] = (p.get('sort') || '').split(':');
+  return {
+    view: VIEWS.includes(view) ? view : 'modules',
+    module: p.get('module') || null,
+    filter: p.get('filter') || '',
+    sort: sortKey ? { key: sortKey, descending: sortOrder !== 'asc' } : null,
+  };
+}
+
+export function writeState({ view, module, filter, sort }) {
+  const p = new URLSearchParams();
+  p.set('view', view);
+  if (module) p.set('module', module);
+  if (filter) p.set('filter', filter);
+  if (sort) p.set('sort', `${sort.key}:${sort.descending ? 'desc' : 'asc'}`);
+  const hash = `#${p}`;
+  if (location.hash !== hash) history.replaceState(null, '', hash);
+}
