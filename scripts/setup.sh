@@ -5,6 +5,9 @@
 set -euo pipefail
 
 packages=(bpftool libelf-dev zlib1g-dev pkg-config xz-utils zstd gzip gcc binutils)
+# The web page: Node and npm build it, headless chromium and its driver test it.
+packages+=(chromium chromium-driver)
+command -v npm >/dev/null || packages+=(nodejs npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

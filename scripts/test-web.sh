@@ -10,6 +10,10 @@ target="${CARGO_TARGET_DIR:-$PWD/target}"
 wasm_tests=(cargo test --release --target wasm32-unknown-unknown --lib wasm::)
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
 
+echo "test-web: lints for the wasm target"
+CARGO_TARGET_DIR="$target/web-single" cargo clippy --release --target wasm32-unknown-unknown --lib -- -D warnings
+CARGO_TARGET_DIR="$target/web-single" cargo clippy --profile test --target wasm32-unknown-unknown --lib -- -D warnings
+
 echo "test-web: wasm unit tests in node"
 CARGO_TARGET_DIR="$target/web-single" timeout -k 5 600 "${wasm_tests[@]}"
 
@@ -20,4 +24,5 @@ CARGO_TARGET_DIR="$target/web-single" WASM_BINDGEN_USE_BROWSER=1 CHROMEDRIVER=/u
 
 echo "test-web: end to end in headless chromium"
 cargo build --release --bin btfscope
+export BTFSCOPE_CLI="$target/release/btfscope"
 timeout -k 5 900 node --test --test-concurrency=1 tests/web/

@@ -14,3 +14,7 @@ export BTFSCOPE_REQUIRE_KERNEL=1
 cargo fmt --all -- --check
 cargo clippy --release --all-targets -- -D warnings
 cargo test --release -- --test-threads=2
+
+# The in-browser analyzer: build it, then its wasm and end-to-end tests.
+scripts/build-web.sh
+scripts/test-web.sh
