@@ -37,6 +37,12 @@ fn with_libbpf<T>(key: &str, raw: &[u8], f: impl FnOnce(&libbpf::Base) -> T) -> 
     })
 }
 
+/// Prints straight to stderr: the harness hides a passing test's eprintln!.
+fn say(msg: String) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{msg}");
+}
+
 fn vmlinux_raw() -> Vec<u8> {
     kernel::btf_section(&std::fs::read(kernel::vmlinux_path()).unwrap())
 }
@@ -53,9 +59,22 @@ fn every_module_distills_identically_to_libbpf() {
     if !kernel::available("every_module_distills_identically_to_libbpf") {
         return;
     }
-    let base_raw = vmlinux_raw();
-    let base = Btf::parse(&base_raw).unwrap();
-    let paths = kernel::module_paths();
+    distill_all("vmlinux", &vmlinux_raw(), &kernel::module_paths());
+}
+
+#[test]
+fn big_endian_modules_distill_identically_to_libbpf() {
+    let Some(s390x) = kernel::s390x("big_endian_modules_distill_identically_to_libbpf") else {
+        return;
+    };
+    let paths = kernel::files_under(&s390x.modules_dir, ".ko.xz");
+    distill_all("s390x", &vmlinuz_raw(&s390x.vmlinuz), &paths);
+}
+
+/// Distills every module in `paths` on `base_raw` (known to libbpf as
+/// `key`), ours and libbpf's, and requires identical bytes.
+fn distill_all(key: &str, base_raw: &[u8], paths: &[PathBuf]) {
+    let base = Btf::parse(base_raw).unwrap();
     let results: Vec<Result<(PathBuf, Sizes), String>> = paths
         .par_iter()
         .map(|path| {
@@ -64,11 +83,12 @@ fn every_module_distills_identically_to_libbpf() {
             let btf = Btf::parse_split(&raw, &base).map_err(|e| format!("{name}: parse: {e}"))?;
             let ours = distill(&btf).map_err(|e| format!("{name}: ours: {e}"))?;
             let (base_theirs, split_theirs) =
-                with_libbpf("vmlinux", &base_raw, |b| libbpf::distill(&raw, b))
+                with_libbpf(key, base_raw, |b| libbpf::distill(&raw, b))
                     .map_err(|e| format!("{name}: libbpf: {e}"))?;
             libbpf::compare(&ours.base_bytes(), &base_theirs, None)
                 .map_err(|e| format!("{name}: distilled base: {e}"))?;
-            libbpf::compare(&ours.split_bytes(), &split_theirs, Some(ours.base()))
+            let dist_base = Btf::parse(&base_theirs).map_err(|e| format!("{name}: {e}"))?;
+            libbpf::compare(&ours.split_bytes(), &split_theirs, Some(&dist_base))
                 .map_err(|e| format!("{name}: new split: {e}"))?;
             Ok((path.clone(), ours.sizes()))
         })
@@ -79,18 +99,18 @@ fn every_module_distills_identically_to_libbpf() {
         match r {
             Ok((path, sizes)) => {
                 if path.ends_with("fs/nfs/nfs.ko") {
-                    eprintln!("nfs.ko: {sizes:?}");
+                    say(format!("nfs.ko: {sizes:?}"));
                 }
                 total += sizes;
             }
             Err(e) => failures.push(e),
         }
     }
-    eprintln!(
-        "distill: {} identical / {} modules; totals {total:?}",
+    say(format!(
+        "distill on {key}: {} identical / {} modules; totals {total:?}",
         paths.len() - failures.len(),
         paths.len()
-    );
+    ));
     assert!(
         failures.is_empty(),
         "{} modules differ; first:\n{}",
@@ -109,12 +129,11 @@ struct Tally {
 
 /// Distills every module (ours and libbpf's, each relocating its own)
 /// and relocates it onto `target_raw`.
-fn relocate_all(key: &str, target_raw: &[u8]) -> Tally {
-    let base_raw = vmlinux_raw();
-    let base = Btf::parse(&base_raw).unwrap();
+fn relocate_all(base_raw: &[u8], paths: &[PathBuf], key: &str, target_raw: &[u8]) -> Tally {
+    let base = Btf::parse(base_raw).unwrap();
     let target = Btf::parse(target_raw).unwrap();
     let index = TargetIndex::new(&target).unwrap();
-    let outcomes: Vec<Result<bool, String>> = kernel::module_paths()
+    let outcomes: Vec<Result<bool, String>> = paths
         .par_iter()
         .map(|path| {
             let raw = kernel::btf_section(&std::fs::read(path).unwrap());
@@ -124,9 +143,10 @@ fn relocate_all(key: &str, target_raw: &[u8]) -> Tally {
             let split = dist.split();
             let reloc = Relocation::new(&index, &split).map_err(|e| format!("{name}: {e}"))?;
             let ours = reloc.apply(&split).map(|b| b.to_bytes());
-            let (dist_base, dist_split) =
-                with_libbpf("vmlinux", &base_raw, |b| libbpf::distill(&raw, b))
-                    .map_err(|e| format!("{name}: libbpf distill: {e}"))?;
+            let (dist_base, dist_split) = with_libbpf(&format!("base of {key}"), base_raw, |b| {
+                libbpf::distill(&raw, b)
+            })
+            .map_err(|e| format!("{name}: libbpf distill: {e}"))?;
             let (theirs, warning) = with_libbpf(key, target_raw, |t| {
                 let r = libbpf::relocate(&dist_base, &dist_split, t);
                 (r, libbpf::take_warning())
@@ -166,12 +186,12 @@ fn relocate_all(key: &str, target_raw: &[u8]) -> Tally {
             Err(e) => tally.disagree.push(e),
         }
     }
-    eprintln!(
+    say(format!(
         "relocate onto {key}: {} relocate, {} fail (both agree); {} disagree",
         tally.ok,
         tally.failed,
         tally.disagree.len()
-    );
+    ));
     tally
 }
 
@@ -189,7 +209,20 @@ fn every_module_relocates_onto_its_own_vmlinux() {
     if !kernel::available("every_module_relocates_onto_its_own_vmlinux") {
         return;
     }
-    let tally = relocate_all("own vmlinux", &vmlinux_raw());
+    let raw = vmlinux_raw();
+    let tally = relocate_all(&raw, &kernel::module_paths(), "own vmlinux", &raw);
+    assert_agrees(&tally);
+    assert_eq!(tally.failed, 0);
+}
+
+#[test]
+fn big_endian_modules_relocate_onto_their_own_kernel() {
+    let Some(s390x) = kernel::s390x("big_endian_modules_relocate_onto_their_own_kernel") else {
+        return;
+    };
+    let raw = vmlinuz_raw(&s390x.vmlinuz);
+    let paths = kernel::files_under(&s390x.modules_dir, ".ko.xz");
+    let tally = relocate_all(&raw, &paths, "own s390x vmlinux", &raw);
     assert_agrees(&tally);
     assert_eq!(tally.failed, 0);
 }
@@ -200,9 +233,11 @@ fn relocation_onto_other_kernels_agrees_with_libbpf() {
     if !kernel::available(test) {
         return;
     }
+    let base_raw = vmlinux_raw();
+    let paths = kernel::module_paths();
     for path in kernel::compat_kernels(test) {
         let key = path.file_name().unwrap().to_string_lossy().into_owned();
-        let tally = relocate_all(&key, &vmlinuz_raw(&path));
+        let tally = relocate_all(&base_raw, &paths, &key, &vmlinuz_raw(&path));
         assert_agrees(&tally);
     }
 }

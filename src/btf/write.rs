@@ -3,7 +3,7 @@
 use super::header::{Endian, LAYOUT_ENTRY_LEN, LAYOUT_HEADER_LEN, MAGIC, VERSION};
 use super::read::Btf;
 
-impl Btf<'_> {
+impl<'a> Btf<'a> {
     /// The raw BTF blob in this BTF's own byte order. For any parsed real
     /// input this is the input itself.
     pub fn to_bytes(&self) -> Vec<u8> {
@@ -34,14 +34,8 @@ impl Btf<'_> {
 
         let swap = endian != self.endian();
         if swap {
-            // Every type record is made of 32-bit words.
-            for w in self.types.chunks_exact(4) {
-                out.extend_from_slice(&[w[3], w[2], w[1], w[0]]);
-            }
-            // Layout entries: two bytes, then a 16-bit flags field.
-            for e in self.layout.chunks_exact(LAYOUT_ENTRY_LEN as usize) {
-                out.extend_from_slice(&[e[0], e[1], e[3], e[2]]);
-            }
+            swap_types(&self.types, &mut out);
+            swap_layout(&self.layout, &mut out);
         } else {
             out.extend_from_slice(&self.types);
             out.extend_from_slice(&self.layout);
@@ -50,11 +44,41 @@ impl Btf<'_> {
         out
     }
 
+    /// This BTF with its records stored in `endian` byte order, as libbpf
+    /// keeps a BTF in the byte order it came in.
+    pub fn into_endian(mut self, endian: Endian) -> Btf<'a> {
+        if endian != self.endian() {
+            let mut types = Vec::with_capacity(self.types.len());
+            swap_types(&self.types, &mut types);
+            let mut layout = Vec::with_capacity(self.layout.len());
+            swap_layout(&self.layout, &mut layout);
+            self.types = types.into();
+            self.layout = layout.into();
+            self.header.endian = endian;
+        }
+        self
+    }
+
     /// Length of `to_bytes()` without building it.
     pub fn to_bytes_len(&self) -> u64 {
         self.header.hdr_len as u64
             + self.types.len() as u64
             + self.layout.len() as u64
             + self.strings.len() as u64
+    }
+}
+
+/// Appends type records, all made of 32-bit words, in the other byte order.
+fn swap_types(types: &[u8], out: &mut Vec<u8>) {
+    for w in types.chunks_exact(4) {
+        out.extend_from_slice(&[w[3], w[2], w[1], w[0]]);
+    }
+}
+
+/// Appends layout entries (two bytes, then a 16-bit flags field) in the
+/// other byte order.
+fn swap_layout(layout: &[u8], out: &mut Vec<u8>) {
+    for e in layout.chunks_exact(LAYOUT_ENTRY_LEN as usize) {
+        out.extend_from_slice(&[e[0], e[1], e[3], e[2]]);
     }
 }

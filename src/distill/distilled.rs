@@ -5,7 +5,7 @@
 //! typedefs, anonymous types) moves into the new split BTF.
 
 use crate::btf::build::info;
-use crate::btf::{Btf, BtfBuilder, Endian, TypeId};
+use crate::btf::{Btf, BtfBuilder, TypeId};
 use crate::dedup::record::*;
 use crate::dedup::words::Records;
 use crate::error::{Error, ErrorKind, Result};
@@ -15,8 +15,6 @@ pub struct Distilled {
     base: Btf<'static>,
     /// Stored without its link to `base` (see [`Distilled::split`]).
     split: Btf<'static>,
-    /// The source's byte order, which the raw outputs keep.
-    endian: Endian,
 }
 
 impl Distilled {
@@ -31,12 +29,12 @@ impl Distilled {
 
     /// The distilled base as raw BTF, as `btf__raw_data` gives it.
     pub fn base_bytes(&self) -> Vec<u8> {
-        self.base.to_bytes_in(self.endian)
+        self.base.to_bytes()
     }
 
     /// The new split BTF as raw BTF.
     pub fn split_bytes(&self) -> Vec<u8> {
-        self.split.to_bytes_in(self.endian)
+        self.split.to_bytes()
     }
 
     pub fn sizes(&self) -> Sizes {
@@ -168,7 +166,8 @@ pub fn distill(src: &Btf) -> Result<Distilled> {
         remap(&mut r);
         add_copy(&mut base, old_base, &r)?;
     }
-    let base = base.finish().detached();
+    // Both keep the source's byte order, as libbpf's do.
+    let base = base.finish().into_endian(src.endian()).detached();
 
     let mut split = BtfBuilder::new_split(&base);
     for id in split_start..end {
@@ -181,12 +180,8 @@ pub fn distill(src: &Btf) -> Result<Distilled> {
         remap(&mut r);
         add_copy(&mut split, old_base, &r)?;
     }
-    let split = split.finish().detached();
-    Ok(Distilled {
-        base,
-        split,
-        endian: src.endian(),
-    })
+    let split = split.finish().into_endian(src.endian()).detached();
+    Ok(Distilled { base, split })
 }
 
 fn info_of(k: u32) -> u32 {
