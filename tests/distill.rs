@@ -250,3 +250,32 @@ fn relocation_target_must_be_a_base() {
         ErrorKind::Usage
     );
 }
+
+/// The raw BTF of a committed fixture.
+fn fixture(name: &str) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
+    let bytes = std::fs::read(path).unwrap();
+    let input = btfscope::intake::Input::open(&bytes).unwrap();
+    input.btf_bytes().unwrap().to_vec()
+}
+
+#[test]
+fn fixture_modules_distill_and_relocate_as_libbpf_does() {
+    let base_raw = fixture("vmlinux.btf.xz");
+    let base = Btf::parse(&base_raw).unwrap();
+    let lb_base = libbpf::Base::new(&base_raw).unwrap();
+    let index = TargetIndex::new(&base).unwrap();
+    for name in ["cast_common.btf", "nfs.btf.xz", "mlx5_core.btf.xz"] {
+        let raw = fixture(name);
+        let split = Btf::parse_split(&raw, &base).unwrap();
+        let ours = distill(&split).unwrap();
+        let (dist_base, dist_split) = libbpf::distill(&raw, &lb_base).unwrap();
+        assert_eq!(ours.base_bytes(), dist_base, "{name}: distilled base");
+        assert_eq!(ours.split_bytes(), dist_split, "{name}: new split");
+        let relocated = btfscope::distill::relocate(&index, &ours.split()).unwrap();
+        let theirs = libbpf::relocate(&dist_base, &dist_split, &lb_base).unwrap();
+        assert_eq!(relocated.to_bytes(), theirs, "{name}: relocated");
+    }
+}

@@ -154,8 +154,10 @@ impl DistType {
     }
 }
 
+/// An INT's encoding bits. libbpf reads kinds through a 5-bit mask, so a
+/// record of an unknown kind can pass for an INT without the extra word.
 fn int_encoding(r: &[u32]) -> u32 {
-    (r[3] >> 24) & 0x0f
+    r.get(3).map_or(0, |w| (w >> 24) & 0x0f)
 }
 
 fn kflag(r: &[u32]) -> bool {
