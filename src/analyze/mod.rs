@@ -1,5 +1,8 @@
 //! Analyses over parsed BTF. Each produces plain data that the CLI and the
 //! page render; none of them prints.
 
+pub mod explain;
+pub mod full;
 pub mod graph;
+pub mod report;
 pub mod stat;

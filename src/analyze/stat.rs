@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use crate::btf::read::kind_label;
-use crate::btf::Btf;
+use crate::btf::{Btf, Kind};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct KindStat {
@@ -27,6 +27,18 @@ pub struct Stat {
     pub start_str_off: u32,
     /// Per kind, in kind-number order; kinds with no types are left out.
     pub kinds: Vec<KindStat>,
+    /// What global variables cost: VAR and DATASEC records.
+    pub globals: Globals,
+}
+
+/// VAR and DATASEC records, and their share of the whole blob.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Globals {
+    pub count: u64,
+    pub bytes: u64,
+    /// Share of `total_bytes`, in hundredths of a percent (an integer,
+    /// so that reports print the same everywhere).
+    pub share_bp: u64,
 }
 
 pub fn stat(btf: &Btf) -> Stat {
@@ -47,19 +59,34 @@ pub fn stat(btf: &Btf) -> Stat {
         })
         .collect();
     let h = btf.header();
+    let total_bytes = btf.to_bytes_len();
+    let (count, bytes) = [Kind::Var, Kind::Datasec]
+        .iter()
+        .map(|&k| per_kind[k as usize])
+        .fold((0, 0), |(c, b), (c2, b2)| (c + c2, b + b2));
     Stat {
         endian: btf.endian().name(),
         hdr_len: h.hdr_len,
         type_len: btf.type_bytes().len() as u32,
         str_len: btf.string_bytes().len() as u32,
         layout_len: btf.layout_bytes().len() as u32,
-        total_bytes: btf.to_bytes_len(),
+        total_bytes,
         types: btf.local_len() as u64,
         split: btf.base().is_some(),
         start_id: btf.start_id(),
         start_str_off: btf.start_str_off(),
         kinds,
+        globals: Globals {
+            count,
+            bytes,
+            share_bp: (bytes * 10_000).checked_div(total_bytes).unwrap_or(0),
+        },
     }
+}
+
+/// `bp` hundredths of a percent as "12.34%".
+pub fn percent(bp: u64) -> String {
+    format!("{}.{:02}%", bp / 100, bp % 100)
 }
 
 impl Stat {
@@ -82,6 +109,12 @@ impl Stat {
             s += &format!("{:<12} {:>9} {:>12}\n", k.kind, k.count, k.bytes);
         }
         s += &format!("{:<12} {:>9} {:>12}\n", "strings", "", self.str_len);
+        s += &format!(
+            "global variables (VAR + DATASEC): {} types, {} bytes, {} of the total\n",
+            self.globals.count,
+            self.globals.bytes,
+            percent(self.globals.share_bp)
+        );
         s
     }
 }

@@ -13,6 +13,8 @@ use btfscope::btf::Btf;
 use btfscope::intake::Input;
 use btfscope::{Error, ErrorKind, Result};
 
+#[path = "cli/analyze.rs"]
+mod analyze_cmd;
 #[path = "cli/distill.rs"]
 mod distill_cmd;
 
@@ -60,6 +62,12 @@ enum Command {
     Distill(distill_cmd::DistillArgs),
     /// Would modules' BTF relocate onto another kernel (libbpf's btf__relocate rules)?
     Compat(distill_cmd::CompatArgs),
+    /// Why a module carries its own copies of vmlinux types.
+    Explain(analyze_cmd::ExplainArgs),
+    /// FULL against SPLIT and sizes per kind for a kernel's modules, reproducibly.
+    Report(analyze_cmd::ReportArgs),
+    /// Re-run a JSON report over its inputs and say what differs.
+    Verify(analyze_cmd::VerifyArgs),
 }
 
 #[derive(clap::Args)]
@@ -137,6 +145,9 @@ fn run(cli: Cli, out: &mut impl Write) -> Result<()> {
         Command::Encode(args) => encode(args),
         Command::Distill(args) => distill_cmd::run_distill(args, out),
         Command::Compat(args) => distill_cmd::run_compat(args, out),
+        Command::Explain(args) => analyze_cmd::run_explain(args, out),
+        Command::Report(args) => analyze_cmd::run_report(args, out),
+        Command::Verify(args) => analyze_cmd::run_verify(args, out),
     }
 }
 

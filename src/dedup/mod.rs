@@ -11,7 +11,7 @@
 mod base_index;
 mod engine;
 mod equiv;
-mod fx;
+pub(crate) mod fx;
 mod maps;
 // Shared with distillation and relocation, which walk the same fields.
 pub(crate) mod record;
@@ -43,6 +43,24 @@ pub fn dedup<'a>(btf: &Btf<'a>) -> Result<Btf<'a>> {
 pub fn dedup_split<'a>(index: &BaseIndex<'a>, btf: &Btf<'a>) -> Result<Btf<'a>> {
     index.check_fits(btf)?;
     run(index, btf)
+}
+
+/// Where each type of the split BTF `btf` goes when it is deduplicated
+/// against `index`: its representative's input id, which is a base id when
+/// the type merges into the base. Indexed by `id - btf.start_id()`.
+pub fn representatives(index: &BaseIndex, btf: &Btf) -> Result<Vec<crate::btf::TypeId>> {
+    index.check_fits(btf)?;
+    let names = dedup_strings(btf, index.base().map(|_| &index.strings))?;
+    let mut local = Records::load(btf, btf.start_id(), btf.type_count())?;
+    // As in `run`: input name offsets compare exactly only when one-to-one.
+    if !names.injective {
+        local.rename(&names);
+    }
+    let mut engine = Engine::new(index, local)?;
+    engine.dedup_types()?;
+    Ok((btf.start_id()..btf.type_count())
+        .map(|id| engine.maps.resolve(id))
+        .collect())
 }
 
 /// Type sections at least this large deduplicate their strings on one

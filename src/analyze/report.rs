@@ -1,0 +1,499 @@
+//! The reproducible report over a kernel and its modules: FULL against
+//! SPLIT (the kbuild commit's table), sizes per kind, optionally the
+//! explainer's verdicts; every input and every BTF produced identified by
+//! its sha256. The same inputs give the same bytes on any machine and for
+//! any number of threads: inputs are named by file name only, modules are
+//! sorted by name, and nothing measured (time, paths) goes in.
+//! The schema is documented in docs/REPORT.md.
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::explain::{Explainer, VerdictCounts};
+use super::full::{full_split, BtfSize};
+use super::stat::{percent, stat, Globals, KindStat, Stat};
+use crate::btf::Btf;
+use crate::dedup::BaseIndex;
+use crate::error::{Error, ErrorKind, Result};
+use crate::intake::Input;
+
+/// Bumped whenever a field changes meaning or goes away.
+pub const SCHEMA: &str = "btfscope-report/1";
+
+/// Everything that changes the results (thread count does not).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Options {
+    /// Also run the explainer on every module and count its verdicts.
+    pub explain: bool,
+}
+
+/// One input file, named without its directory.
+pub struct NamedInput<'d> {
+    pub name: String,
+    pub bytes: &'d [u8],
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InputFile {
+    pub name: String,
+    pub bytes: u64,
+    pub sha256: String,
+}
+
+/// Per-kind sizes: the part of [`Stat`] that adds up across modules.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Kinds {
+    pub kinds: Vec<KindStat>,
+    pub string_bytes: u64,
+    pub globals: Globals,
+}
+
+impl Kinds {
+    fn of(s: &Stat) -> Self {
+        Kinds {
+            kinds: s.kinds.clone(),
+            string_bytes: s.str_len as u64,
+            globals: s.globals,
+        }
+    }
+
+    fn add(&mut self, o: &Kinds) {
+        for k in &o.kinds {
+            match self.kinds.iter_mut().find(|m| m.kind == k.kind) {
+                Some(m) => {
+                    m.count += k.count;
+                    m.bytes += k.bytes;
+                }
+                None => self.kinds.push(k.clone()),
+            }
+        }
+        self.string_bytes += o.string_bytes;
+        self.globals.count += o.globals.count;
+        self.globals.bytes += o.globals.bytes;
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BaseResult {
+    pub name: String,
+    pub size: BtfSize,
+    pub kinds: Kinds,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ModuleResult {
+    pub name: String,
+    pub split: BtfSize,
+    pub full: BtfSize,
+    pub base_types_reached: u64,
+    /// Of the module's SPLIT BTF, as shipped.
+    pub kinds: Kinds,
+    /// sha256 of the FULL BTF this report computed.
+    pub full_sha256: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explain: Option<VerdictCounts>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Totals {
+    pub modules: u64,
+    pub split: BtfSize,
+    pub full: BtfSize,
+    pub kinds: Kinds,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explain: Option<VerdictCounts>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Report {
+    pub schema: String,
+    pub tool: Tool,
+    pub options: Options,
+    /// The base first, then the modules, as in `modules`.
+    pub inputs: Vec<InputFile>,
+    pub base: BaseResult,
+    pub modules: Vec<ModuleResult>,
+    pub totals: Totals,
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn input_file(i: &NamedInput) -> InputFile {
+    InputFile {
+        name: i.name.clone(),
+        bytes: i.bytes.len() as u64,
+        sha256: sha256_hex(i.bytes),
+    }
+}
+
+/// Builds the report. `base` is a vmlinux (any container intake reads),
+/// `modules` the modules built on it. Runs on the current rayon pool.
+pub fn report(options: &Options, base: &NamedInput, modules: &[NamedInput]) -> Result<Report> {
+    let mut order: Vec<&NamedInput> = modules.iter().collect();
+    order.sort_by(|a, b| a.name.cmp(&b.name));
+    if let Some(w) = order.windows(2).find(|w| w[0].name == w[1].name) {
+        return Err(Error::new(
+            ErrorKind::Usage,
+            format!(
+                "two modules are named {}: a report names inputs by file name",
+                w[0].name
+            ),
+        ));
+    }
+    let base_input = Input::open(base.bytes).map_err(|e| e.in_file(&base.name))?;
+    let base_btf = base_input
+        .parse_btf(None)
+        .map_err(|e| e.in_file(&base.name))?;
+    let index = BaseIndex::new(&base_btf)?;
+    let explainer = if options.explain {
+        Some(Explainer::new(&index)?)
+    } else {
+        None
+    };
+    let results = order
+        .par_iter()
+        .map(|m| module_result(&base_btf, explainer.as_ref(), m).map_err(|e| e.in_file(&m.name)))
+        .collect::<Result<Vec<_>>>()?;
+    let mut inputs = vec![input_file(base)];
+    inputs.extend(order.par_iter().map(|m| input_file(m)).collect::<Vec<_>>());
+
+    let mut totals = Totals {
+        modules: results.len() as u64,
+        split: BtfSize::default(),
+        full: BtfSize::default(),
+        kinds: Kinds::default(),
+        explain: options.explain.then(VerdictCounts::default),
+    };
+    for m in &results {
+        totals.split += m.split;
+        totals.full += m.full;
+        totals.kinds.add(&m.kinds);
+        if let (Some(t), Some(e)) = (totals.explain.as_mut(), m.explain) {
+            *t += e;
+        }
+    }
+    totals.kinds.kinds.sort_by_key(|k| kind_rank(&k.kind));
+    totals.kinds.globals.share_bp = (totals.kinds.globals.bytes * 10_000)
+        .checked_div(totals.split.bytes)
+        .unwrap_or(0);
+    Ok(Report {
+        schema: SCHEMA.to_string(),
+        tool: Tool {
+            name: env!("CARGO_PKG_NAME").to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+        },
+        options: options.clone(),
+        inputs,
+        base: BaseResult {
+            name: base.name.clone(),
+            size: BtfSize::of(&base_btf),
+            kinds: Kinds::of(&stat(&base_btf)),
+        },
+        modules: results,
+        totals,
+    })
+}
+
+/// Kind-number order for kind labels ("INT" … "ENUM64", then unknown ones).
+fn kind_rank(label: &str) -> (usize, String) {
+    let rank = crate::btf::Kind::ALL
+        .iter()
+        .position(|k| k.name() == label)
+        .unwrap_or(usize::MAX);
+    (rank, label.to_string())
+}
+
+fn module_result<'a>(
+    base: &'a Btf<'a>,
+    explainer: Option<&Explainer<'_, 'a>>,
+    m: &NamedInput,
+) -> Result<ModuleResult> {
+    let input = Input::open(m.bytes)?;
+    let btf = input.parse_btf(Some(base))?;
+    let (sizes, full_bytes) = full_split(&btf)?;
+    Ok(ModuleResult {
+        name: m.name.clone(),
+        split: sizes.split,
+        full: sizes.full,
+        base_types_reached: sizes.base_types_reached,
+        kinds: Kinds::of(&stat(&btf)),
+        full_sha256: sha256_hex(&full_bytes),
+        explain: explainer
+            .map(|e| e.explain(&btf).map(|x| x.counts))
+            .transpose()?,
+    })
+}
+
+/// Thousands separators, as the tables print byte counts.
+fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// "x.y" for a ratio of two byte counts, to one decimal, in integers.
+fn ratio(a: u64, b: u64) -> String {
+    match (a * 10).checked_div(b) {
+        Some(r) => format!("{}.{}x", r / 10, r % 10),
+        None => "-".to_string(),
+    }
+}
+
+/// Cuts `s` to `width` characters, keeping its end (module names differ
+/// at the end less often than paths, but a name is what is left).
+fn fit(s: &str, width: usize) -> String {
+    let n = s.chars().count();
+    if n <= width {
+        s.to_string()
+    } else {
+        let tail: String = s.chars().skip(n - width + 1).collect();
+        format!("~{tail}")
+    }
+}
+
+impl Report {
+    /// Plain text for a mailing-list reply: at most 80 columns, tables in
+    /// the spirit of the kbuild commit's.
+    pub fn to_text(&self, top: usize) -> String {
+        let t = &self.totals;
+        let mut s = format!(
+            "{} {}: {} modules on {} ({} bytes, {} types)\n\n",
+            self.tool.name,
+            self.tool.version,
+            t.modules,
+            self.base.name,
+            grouped(self.base.size.bytes),
+            grouped(self.base.size.types)
+        );
+        s += "Total BTF of all modules\n";
+        s += &format!("{:<10} {:>16} {:>12}\n", "", "bytes", "types");
+        s += &format!(
+            "{:<10} {:>16} {:>12}\n",
+            "FULL",
+            grouped(t.full.bytes),
+            grouped(t.full.types)
+        );
+        s += &format!(
+            "{:<10} {:>16} {:>12}\n",
+            "SPLIT",
+            grouped(t.split.bytes),
+            grouped(t.split.types)
+        );
+        s += &format!(
+            "split BTF is {} smaller\n\n",
+            ratio(t.full.bytes, t.split.bytes)
+        );
+
+        let mut by_full: Vec<&ModuleResult> = self.modules.iter().collect();
+        by_full.sort_by(|a, b| b.full.bytes.cmp(&a.full.bytes).then(a.name.cmp(&b.name)));
+        s += &format!("Top {top} modules by FULL size (bytes)\n");
+        s += &format!(
+            "{:<36} {:>14} {:>14} {:>8}\n",
+            "module", "FULL", "SPLIT", "ratio"
+        );
+        for m in by_full.iter().take(top) {
+            s += &format!(
+                "{:<36} {:>14} {:>14} {:>8}\n",
+                fit(&m.name, 36),
+                grouped(m.full.bytes),
+                grouped(m.split.bytes),
+                ratio(m.full.bytes, m.split.bytes)
+            );
+        }
+
+        s += "\nBytes per kind (SPLIT, as shipped)\n";
+        s += &format!(
+            "{:<12} {:>10} {:>14} {:>10} {:>14}\n",
+            "kind", "vmlinux", "bytes", "modules", "bytes"
+        );
+        let base = &self.base.kinds;
+        let mut labels: Vec<&str> = base
+            .kinds
+            .iter()
+            .chain(&t.kinds.kinds)
+            .map(|k| k.kind.as_str())
+            .collect();
+        labels.sort_by_key(|l| kind_rank(l));
+        labels.dedup();
+        let find = |ks: &Kinds, l: &str| {
+            ks.kinds
+                .iter()
+                .find(|k| k.kind == l)
+                .map_or((0, 0), |k| (k.count, k.bytes))
+        };
+        for l in labels {
+            let (bc, bb) = find(base, l);
+            let (mc, mb) = find(&t.kinds, l);
+            s += &format!(
+                "{:<12} {:>10} {:>14} {:>10} {:>14}\n",
+                l,
+                grouped(bc),
+                grouped(bb),
+                grouped(mc),
+                grouped(mb)
+            );
+        }
+        s += &format!(
+            "{:<12} {:>10} {:>14} {:>10} {:>14}\n",
+            "strings",
+            "",
+            grouped(base.string_bytes),
+            "",
+            grouped(t.kinds.string_bytes)
+        );
+        s += &format!(
+            "global variables (VAR+DATASEC): vmlinux {}, modules {}\n",
+            percent(base.globals.share_bp),
+            percent(t.kinds.globals.share_bp)
+        );
+        if let Some(e) = &t.explain {
+            s += &format!(
+                "\nExplainer verdicts over all modules: {} identical (stale), {} different, {} unmergeable\n",
+                e.identical, e.different, e.unmergeable
+            );
+        }
+        s += "\nInputs are listed with their sha256 in the JSON report.\n";
+        s
+    }
+}
+
+/// What `verify` found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Verification {
+    /// Inputs whose bytes are not those the report names.
+    pub changed_inputs: Vec<InputChange>,
+    /// JSON paths where the report and a fresh run differ, with both values.
+    pub differences: Vec<(String, String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InputChange {
+    pub name: String,
+    pub recorded: String,
+    pub actual: String,
+}
+
+impl Verification {
+    pub fn ok(&self) -> bool {
+        self.changed_inputs.is_empty() && self.differences.is_empty()
+    }
+}
+
+/// Re-runs the report recorded in `recorded` (its JSON) over `files`,
+/// which must include every input it names (matched by name), and says
+/// what differs.
+pub fn verify(recorded: &[u8], files: &[NamedInput]) -> Result<Verification> {
+    let old: serde_json::Value = serde_json::from_slice(recorded)
+        .map_err(|e| Error::new(ErrorKind::BadContainer, format!("not a report: {e}")))?;
+    if old.get("schema").and_then(|s| s.as_str()) != Some(SCHEMA) {
+        return Err(Error::new(
+            ErrorKind::BadContainer,
+            format!("not a {SCHEMA} report"),
+        ));
+    }
+    let field = |name: &str| {
+        old.get(name)
+            .cloned()
+            .ok_or_else(|| Error::new(ErrorKind::BadContainer, format!("report has no {name}")))
+    };
+    let options: Options = serde_json::from_value(field("options")?)
+        .map_err(|e| Error::new(ErrorKind::BadContainer, format!("options: {e}")))?;
+    let inputs: Vec<InputFile> = serde_json::from_value(field("inputs")?)
+        .map_err(|e| Error::new(ErrorKind::BadContainer, format!("inputs: {e}")))?;
+    let by_name = |name: &str| files.iter().find(|f| f.name == name);
+    let mut changed_inputs = Vec::new();
+    let mut given = Vec::new();
+    for i in &inputs {
+        let f = by_name(&i.name).ok_or_else(|| {
+            Error::new(
+                ErrorKind::Usage,
+                format!("the report names input {}, which was not given", i.name),
+            )
+        })?;
+        let actual = sha256_hex(f.bytes);
+        if actual != i.sha256 {
+            changed_inputs.push(InputChange {
+                name: i.name.clone(),
+                recorded: i.sha256.clone(),
+                actual,
+            });
+        }
+        given.push(f);
+    }
+    let (base, modules) = given
+        .split_first()
+        .ok_or_else(|| Error::new(ErrorKind::BadContainer, "report has no inputs"))?;
+    let modules: Vec<NamedInput> = modules
+        .iter()
+        .map(|m| NamedInput {
+            name: m.name.clone(),
+            bytes: m.bytes,
+        })
+        .collect();
+    let fresh = report(&options, base, &modules)?;
+    let new = serde_json::to_value(&fresh)
+        .map_err(|e| Error::new(ErrorKind::Usage, format!("serializing: {e}")))?;
+    let mut differences = Vec::new();
+    json_diff("", &old, &new, &mut differences);
+    Ok(Verification {
+        changed_inputs,
+        differences,
+    })
+}
+
+/// Leaf-level differences between two JSON values, by path.
+fn json_diff(
+    path: &str,
+    a: &serde_json::Value,
+    b: &serde_json::Value,
+    out: &mut Vec<(String, String, String)>,
+) {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let mut keys: Vec<&String> = x.keys().chain(y.keys()).collect();
+            keys.sort();
+            keys.dedup();
+            for k in keys {
+                let p = format!("{path}.{k}");
+                match (x.get(k), y.get(k)) {
+                    (Some(u), Some(v)) => json_diff(&p, u, v, out),
+                    (u, v) => out.push((p, show(u), show(v))),
+                }
+            }
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            for i in 0..x.len().max(y.len()) {
+                let p = format!("{path}[{i}]");
+                match (x.get(i), y.get(i)) {
+                    (Some(u), Some(v)) => json_diff(&p, u, v, out),
+                    (u, v) => out.push((p, show(u), show(v))),
+                }
+            }
+        }
+        _ if a != b => out.push((path.to_string(), a.to_string(), b.to_string())),
+        _ => {}
+    }
+}
+
+fn show(v: Option<&serde_json::Value>) -> String {
+    v.map_or_else(|| "(absent)".to_string(), |v| v.to_string())
+}
