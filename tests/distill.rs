@@ -279,3 +279,66 @@ fn fixture_modules_distill_and_relocate_as_libbpf_does() {
         assert_eq!(relocated.to_bytes(), theirs, "{name}: relocated");
     }
 }
+
+/// Deterministic word flips in the type sections of a module, its
+/// distilled base and the target: distilling and relocating must return,
+/// success or error, never panic.
+#[test]
+fn corrupted_inputs_do_not_panic() {
+    let base_raw = kernel(8, |b| {
+        b.add_fwd("fw", btfscope::btf::FwdKind::Union);
+    });
+    let base = Btf::parse(&base_raw).unwrap();
+    let module_raw = module(&base);
+    let split = Btf::parse_split(&module_raw, &base).unwrap();
+    let d = distill(&split).unwrap();
+    let (dist_raw, dsplit_raw) = (d.base_bytes(), d.split_bytes());
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    // Header is 24 bytes; flip a word after it to a small or random value.
+    let mut corrupt = |raw: &[u8]| -> Vec<u8> {
+        let mut out = raw.to_vec();
+        let words = (out.len() - 24) / 4;
+        let at = 24 + (next() as usize % words) * 4;
+        let r = next();
+        let v = if r % 2 == 0 {
+            (r >> 8) as u32 % 64
+        } else {
+            (r >> 8) as u32
+        };
+        out[at..at + 4].copy_from_slice(&v.to_le_bytes());
+        out
+    };
+    for _ in 0..3000 {
+        let (b, m, db, ds, t) = (
+            corrupt(&base_raw),
+            corrupt(&module_raw),
+            corrupt(&dist_raw),
+            corrupt(&dsplit_raw),
+            corrupt(&base_raw),
+        );
+        if let Ok(b) = Btf::parse(&b) {
+            if let Ok(m) = Btf::parse_split(&m, &b) {
+                let _ = distill(&m);
+            }
+        }
+        let (Ok(db), Ok(t)) = (Btf::parse(&db), Btf::parse(&t)) else {
+            continue;
+        };
+        let Ok(index) = TargetIndex::new(&t) else {
+            continue;
+        };
+        for s in [&ds[..], &dsplit_raw[..]] {
+            if let Ok(s) = Btf::parse_split(s, &db) {
+                if let Ok(r) = Relocation::new(&index, &s) {
+                    let _ = r.apply(&s);
+                }
+            }
+        }
+    }
+}

@@ -5,6 +5,7 @@
 //! typedefs, anonymous types) moves into the new split BTF.
 
 use crate::btf::build::info;
+use crate::btf::kind::KIND_MASK;
 use crate::btf::{Btf, BtfBuilder, TypeId};
 use crate::dedup::record::*;
 use crate::dedup::words::Records;
@@ -206,7 +207,9 @@ fn needed_base_types(
                 continue;
             }
             let t = base_rec(id);
-            match kind(&t) {
+            // All seven kind bits: a kind this version does not know (only
+            // parsed through a layout section) has a record of its own shape.
+            match (t[INFO] >> 24) & KIND_MASK {
                 INT | FLOAT | FWD | ARRAY | STRUCT | UNION | TYPEDEF | ENUM | ENUM64 | PTR
                 | CONST | RESTRICT | VOLATILE | FUNC_PROTO | TYPE_TAG => {}
                 k => {
