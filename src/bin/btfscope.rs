@@ -15,6 +15,8 @@ use btfscope::{Error, ErrorKind, Result};
 
 #[path = "cli/analyze.rs"]
 mod analyze_cmd;
+#[path = "cli/dedup.rs"]
+mod dedup_cmd;
 #[path = "cli/distill.rs"]
 mod distill_cmd;
 
@@ -68,6 +70,10 @@ enum Command {
     Report(analyze_cmd::ReportArgs),
     /// Re-run a JSON report over its inputs and say what differs.
     Verify(analyze_cmd::VerifyArgs),
+    /// Deduplicate BTF as libbpf's btf__dedup does (byte-identical); write raw BTF.
+    Dedup(dedup_cmd::DedupArgs),
+    /// Re-deduplicate modules against vmlinux: shipped against deduplicated sizes.
+    Split(dedup_cmd::SplitArgs),
 }
 
 #[derive(clap::Args)]
@@ -148,6 +154,8 @@ fn run(cli: Cli, out: &mut impl Write) -> Result<()> {
         Command::Explain(args) => analyze_cmd::run_explain(args, out),
         Command::Report(args) => analyze_cmd::run_report(args, out),
         Command::Verify(args) => analyze_cmd::run_verify(args, out),
+        Command::Dedup(args) => dedup_cmd::run_dedup(args),
+        Command::Split(args) => dedup_cmd::run_split(args, out),
     }
 }
 

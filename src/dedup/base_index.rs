@@ -4,7 +4,7 @@
 //! them, their string offsets and the names of their structs and unions.
 
 use super::fx::{map_with_capacity, FxHashMap};
-use super::record::{base_hash, is_struct_or_union, kind, NAME};
+use super::record::{base_hash, is_struct_or_union, kind, DATASEC, DECL_TAG, NAME, VAR};
 use super::shape::{reaches_uncomparable, shape};
 use super::strings::base_string_index;
 use super::table::{FrozenTable, Table};
@@ -49,8 +49,8 @@ impl<'a> BaseIndex<'a> {
         let shapes = (0..count)
             .map(|id| shape(records.get(id), name_of))
             .collect();
-        let reaches_uncomparable =
-            (1..count).any(|id| reaches_uncomparable(records.get(id), |t| kind(records.get(t))));
+        let reaches_uncomparable = (1..count)
+            .any(|id| reaches_uncomparable(records.get(id), |t| is_uncomparable(records.get(t))));
         Ok(BaseIndex {
             base: Some(base),
             table: table.freeze(),
@@ -80,6 +80,11 @@ impl<'a> BaseIndex<'a> {
         self.records.end()
     }
 
+    /// Whether base type `id` is of a kind graph comparison cannot handle.
+    pub(crate) fn uncomparable(&self, id: u32) -> bool {
+        is_uncomparable(self.records.get(id))
+    }
+
     pub(crate) fn base(&self) -> Option<&'a Btf<'a>> {
         self.base
     }
@@ -107,4 +112,8 @@ impl<'a> BaseIndex<'a> {
             ))
         }
     }
+}
+
+fn is_uncomparable(r: &[u32]) -> bool {
+    matches!(kind(r), VAR | DATASEC | DECL_TAG)
 }

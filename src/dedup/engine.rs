@@ -59,6 +59,10 @@ pub(crate) struct Compacted {
     pub(crate) offs: Vec<u32>,
 }
 
+/// Type sections at least this large are worked on by two threads where
+/// the work allows it.
+pub(crate) const PARALLEL_MIN_BYTES: usize = 1 << 20;
+
 /// One of the equality predicates of `record`.
 type RecordEq = fn(&[u32], &[u32]) -> bool;
 
@@ -92,13 +96,21 @@ impl<'b> Engine<'b> {
         let maps = Maps::new(start, end, |id| {
             matches!(kind(types.get(id)), VAR | DATASEC)
         });
+        // Only VAR, DATASEC and DECL_TAG cannot be compared; most BTF
+        // refers to none of them but from DATASECs.
+        let uncomparable: Vec<bool> = (start..end)
+            .map(|id| matches!(kind(types.get(id)), VAR | DATASEC | DECL_TAG))
+            .collect();
+        let is_uncomparable = |t: u32| {
+            if t < start {
+                index.uncomparable(t)
+            } else {
+                uncomparable[(t - start) as usize]
+            }
+        };
         let comparable = !index.reaches_uncomparable
-            && !(start..end).any(|id| reaches_uncomparable(types.get(id), |t| kind(types.get(t))));
-        let shapes = comparable.then(|| {
-            (start..end)
-                .map(|id| shape(types.get(id), |t| types.get(t)[NAME]))
-                .collect()
-        });
+            && !(start..end).any(|id| reaches_uncomparable(types.get(id), is_uncomparable));
+        let shapes = comparable.then(|| vec![0; (end - start) as usize]);
         Ok(Engine {
             maps,
             table: Table::new(&index.table, (end - start) as usize),
@@ -120,33 +132,46 @@ impl<'b> Engine<'b> {
     }
 
     /// Whether the signatures of `a` and `b` rule out their equivalence.
-    #[inline]
-    fn shapes_differ(&self, a: u32, b: u32) -> bool {
-        let Some(shapes) = &self.shapes else {
+    fn shapes_differ(&mut self, a: u32, b: u32) -> bool {
+        if self.shapes.is_none() {
             return false;
+        }
+        self.shape_of(a) != self.shape_of(b)
+    }
+
+    /// A signature, computed on first use (0 stands for "not yet": a
+    /// signature that happens to be 0 is merely computed again).
+    fn shape_of(&mut self, id: u32) -> u64 {
+        let start = self.types.start;
+        if id < start {
+            return self.base_shapes[id as usize];
+        }
+        let types = &self.types;
+        let Some(shapes) = self.shapes.as_mut() else {
+            return 0;
         };
-        let of = |id: u32| {
-            if id < self.types.start {
-                self.base_shapes[id as usize]
-            } else {
-                shapes[(id - self.types.start) as usize]
-            }
-        };
-        of(a) != of(b)
+        let slot = &mut shapes[(id - start) as usize];
+        if *slot == 0 {
+            *slot = shape(types.get(id), |t| types.get(t)[NAME]);
+        }
+        *slot
     }
 
     fn local_ids(&self) -> std::ops::Range<u32> {
         self.types.start..self.types.end()
     }
 
-    /// First candidate under `h` that `eq` accepts.
-    fn find(&mut self, h: u64, id: u32, eq: RecordEq) -> Option<u32> {
-        self.table.candidates(h, &mut self.cands);
-        let t = self.types.get(id);
-        self.cands
-            .iter()
-            .copied()
-            .find(|&c| eq(t, self.types.get(c)))
+    /// `id`'s representative: the first candidate under `h` that `eq`
+    /// accepts, else `id` itself, which then becomes a candidate.
+    fn find_or_settle(&mut self, h: u64, id: u32, eq: RecordEq) -> u32 {
+        let types = &self.types;
+        let t = types.get(id);
+        let new_id = self
+            .table
+            .find_or_add(h, id, &mut self.cands, |c| eq(t, types.get(c)))
+            .unwrap_or(id);
+        self.maps.set(id, new_id);
+        new_id
     }
 
     /// Records `id`'s representative; a type that is its own becomes a
@@ -166,12 +191,12 @@ impl<'b> Engine<'b> {
             let t = self.types.get(id);
             let (h, new_id) = match kind(t) {
                 INT => {
-                    let h = hash_int_decl_tag(t);
-                    (h, self.find(h, id, equal_int_tag))
+                    self.find_or_settle(hash_int_decl_tag(t), id, equal_int_tag);
+                    continue;
                 }
                 FWD | FLOAT => {
-                    let h = hash_common(t);
-                    (h, self.find(h, id, equal_common))
+                    self.find_or_settle(hash_common(t), id, equal_common);
+                    continue;
                 }
                 ENUM | ENUM64 => {
                     let h = hash_enum(t);
@@ -334,9 +359,7 @@ impl<'b> Engine<'b> {
             FUNC_PROTO => (hash_fnproto(t), equal_full),
             _ => (hash_common(t), equal_common),
         };
-        let new_id = self.find(h, id, eq).unwrap_or(id);
-        self.settle(id, new_id, h);
-        new_id
+        self.find_or_settle(h, id, eq)
     }
 
     /// Keeps the representatives, in id order, points every id they hold
@@ -352,10 +375,37 @@ impl<'b> Engine<'b> {
                 next += 1;
             }
         }
-        let mut bytes = Vec::with_capacity(self.types.local.words_len() * 4);
-        let mut offs = Vec::with_capacity((next - start) as usize);
+        let ids = self.local_ids();
+        let (mut first, second) = if self.types.local.words_len() * 4 >= PARALLEL_MIN_BYTES {
+            let mid = ids.start + (ids.end - ids.start) / 2;
+            let (a, b) = rayon::join(
+                || self.compact_range(ids.start..mid, &new_ids, names, endian),
+                || self.compact_range(mid..ids.end, &new_ids, names, endian),
+            );
+            (a?, Some(b?))
+        } else {
+            (self.compact_range(ids, &new_ids, names, endian)?, None)
+        };
+        if let Some(second) = second {
+            let shift = first.bytes.len() as u32;
+            first.offs.extend(second.offs.iter().map(|&o| o + shift));
+            first.bytes.extend_from_slice(&second.bytes);
+        }
+        Ok(first)
+    }
+
+    fn compact_range(
+        &self,
+        ids: std::ops::Range<u32>,
+        new_ids: &[u32],
+        names: Option<&StringMap>,
+        endian: Endian,
+    ) -> Result<Compacted> {
+        let start = self.types.start;
+        let mut bytes = Vec::new();
+        let mut offs = Vec::new();
         let mut rec = Vec::new();
-        for id in self.local_ids() {
+        for id in ids {
             if new_ids[(id - start) as usize] == UNPROCESSED {
                 continue;
             }

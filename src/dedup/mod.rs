@@ -15,6 +15,7 @@ pub(crate) mod fx;
 mod maps;
 // Shared with distillation and relocation, which walk the same fields.
 pub(crate) mod record;
+pub mod resplit;
 mod shape;
 mod strings;
 mod table;
@@ -26,7 +27,7 @@ pub use base_index::BaseIndex;
 
 use crate::btf::Btf;
 use crate::error::Result;
-use engine::Engine;
+use engine::{Engine, PARALLEL_MIN_BYTES};
 use strings::dedup_strings;
 use words::Records;
 
@@ -62,10 +63,6 @@ pub fn representatives(index: &BaseIndex, btf: &Btf) -> Result<Vec<crate::btf::T
         .map(|id| engine.maps.resolve(id))
         .collect())
 }
-
-/// Type sections at least this large deduplicate their strings on one
-/// thread while their types are deduplicated on another.
-const PARALLEL_MIN_BYTES: usize = 1 << 20;
 
 fn run<'a>(index: &BaseIndex, btf: &Btf<'a>) -> Result<Btf<'a>> {
     let base_strings = index.base().map(|_| &index.strings);

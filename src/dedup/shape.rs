@@ -29,9 +29,8 @@ pub(crate) fn shape(r: &[u32], name_of: impl Fn(u32) -> u32) -> u64 {
 }
 
 /// Whether the comparison could follow an edge of `r` to a type it cannot
-/// compare (VAR, DATASEC, DECL_TAG). `kind_of` gives the kind of any id.
-pub(crate) fn reaches_uncomparable(r: &[u32], kind_of: impl Fn(u32) -> u32) -> bool {
-    let bad = |id: u32| matches!(kind_of(id), VAR | DATASEC | DECL_TAG);
+/// compare (VAR, DATASEC, DECL_TAG), which `bad` tells.
+pub(crate) fn reaches_uncomparable(r: &[u32], bad: impl Fn(u32) -> bool) -> bool {
     match kind(r) {
         k if is_plain_ref(k) => bad(r[TYPE]),
         ARRAY => bad(r[ARRAY_ELEM]) || bad(r[ARRAY_INDEX]),

@@ -73,6 +73,10 @@ struct Chain {
 }
 
 const NIL: u32 = u32::MAX;
+const EMPTY: Chain = Chain {
+    front: NIL,
+    back: NIL,
+};
 
 pub(crate) struct Table<'b> {
     frozen: &'b FrozenTable,
@@ -95,58 +99,56 @@ impl<'b> Table<'b> {
     }
 
     pub(crate) fn add(&mut self, key: u64, id: u32) {
-        if self.fill.insert() {
-            self.flipped = !self.flipped;
-        }
-        let node = self.nodes.len() as u32;
-        let chain = self.chains.entry(key).or_insert(Chain {
-            front: NIL,
-            back: NIL,
-        });
-        // The newest entry is visited first: it goes to whichever end is
-        // the front in the current orientation.
-        let head = if self.flipped {
-            &mut chain.back
-        } else {
-            &mut chain.front
-        };
-        self.nodes.push((id, *head));
-        *head = node;
-    }
-
-    /// Appends the list starting at `node`, in list order.
-    fn push_list(&self, mut node: u32, out: &mut Vec<u32>) {
-        while node != NIL {
-            let (id, next) = self.nodes[node as usize];
-            out.push(id);
-            node = next;
-        }
-    }
-
-    /// Appends the list starting at `node`, in reverse list order.
-    fn push_list_rev(&self, node: u32, out: &mut Vec<u32>) {
-        let at = out.len();
-        self.push_list(node, out);
-        out[at..].reverse();
+        let chain = self.chains.entry(key).or_insert(EMPTY);
+        push(
+            chain,
+            id,
+            &mut self.nodes,
+            &mut self.fill,
+            &mut self.flipped,
+        );
     }
 
     /// Copies the candidates for `key`, in visiting order, into `out`.
     pub(crate) fn candidates(&self, key: u64, out: &mut Vec<u32>) {
-        out.clear();
-        let frozen = self.frozen.block(key);
-        let chain = self.chains.get(&key).copied().unwrap_or(Chain {
-            front: NIL,
-            back: NIL,
-        });
-        if self.flipped {
-            self.push_list(chain.back, out);
-            out.extend(frozen.iter().rev());
-            self.push_list_rev(chain.front, out);
-        } else {
-            self.push_list(chain.front, out);
-            out.extend_from_slice(frozen);
-            self.push_list_rev(chain.back, out);
+        let chain = self.chains.get(&key).copied().unwrap_or(EMPTY);
+        collect(
+            chain,
+            self.frozen.block(key),
+            &self.nodes,
+            self.flipped,
+            out,
+        );
+    }
+
+    /// The first candidate for `key` that `accept` takes; if none does,
+    /// adds `id` under `key`. One lookup instead of two.
+    pub(crate) fn find_or_add(
+        &mut self,
+        key: u64,
+        id: u32,
+        scratch: &mut Vec<u32>,
+        accept: impl Fn(u32) -> bool,
+    ) -> Option<u32> {
+        let chain = self.chains.entry(key).or_insert(EMPTY);
+        collect(
+            *chain,
+            self.frozen.block(key),
+            &self.nodes,
+            self.flipped,
+            scratch,
+        );
+        if let Some(&found) = scratch.iter().find(|&&c| accept(c)) {
+            return Some(found);
         }
+        push(
+            chain,
+            id,
+            &mut self.nodes,
+            &mut self.fill,
+            &mut self.flipped,
+        );
+        None
     }
 
     /// The entries in visiting order per key, to be shared by split BTFs.
@@ -165,4 +167,56 @@ impl<'b> Table<'b> {
             fill: self.fill,
         }
     }
+}
+
+/// Adds `id` to a chain as libbpf's insertion would place it.
+fn push(
+    chain: &mut Chain,
+    id: u32,
+    nodes: &mut Vec<(u32, u32)>,
+    fill: &mut Fill,
+    flipped: &mut bool,
+) {
+    if fill.insert() {
+        *flipped = !*flipped;
+    }
+    // The newest entry is visited first: it goes to whichever end is the
+    // front in the current orientation.
+    let head = if *flipped {
+        &mut chain.back
+    } else {
+        &mut chain.front
+    };
+    nodes.push((id, *head));
+    *head = nodes.len() as u32 - 1;
+}
+
+/// A chain's entries around the frozen block, in visiting order.
+fn collect(chain: Chain, frozen: &[u32], nodes: &[(u32, u32)], flipped: bool, out: &mut Vec<u32>) {
+    out.clear();
+    if flipped {
+        push_list(nodes, chain.back, out);
+        out.extend(frozen.iter().rev());
+        push_list_rev(nodes, chain.front, out);
+    } else {
+        push_list(nodes, chain.front, out);
+        out.extend_from_slice(frozen);
+        push_list_rev(nodes, chain.back, out);
+    }
+}
+
+/// Appends the list starting at `node`, in list order.
+fn push_list(nodes: &[(u32, u32)], mut node: u32, out: &mut Vec<u32>) {
+    while node != NIL {
+        let (id, next) = nodes[node as usize];
+        out.push(id);
+        node = next;
+    }
+}
+
+/// Appends the list starting at `node`, in reverse list order.
+fn push_list_rev(nodes: &[(u32, u32)], node: u32, out: &mut Vec<u32>) {
+    let at = out.len();
+    push_list(nodes, node, out);
+    out[at..].reverse();
 }

@@ -1,0 +1,200 @@
+//! Re-deduplicating many split BTFs (kernel modules) against one base:
+//! what each module ships and what it would weigh after deduplication.
+//! One [`BaseIndex`] serves every module; modules run in parallel on the
+//! current rayon pool, and the report is in input order whatever the pool.
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use super::{dedup_split, BaseIndex};
+use crate::btf::Btf;
+use crate::error::{Error, ErrorKind, Result};
+use crate::intake::Input;
+
+/// Sizes of one module's split BTF as shipped and after deduplication.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Sizes {
+    pub shipped_bytes: u64,
+    pub shipped_types: u64,
+    pub dedup_bytes: u64,
+    pub dedup_types: u64,
+    /// Bytes deduplication removes (negative if it grew).
+    pub saved_bytes: i64,
+}
+
+/// One module: its sizes, or why it could not be processed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ModuleReport {
+    pub path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sizes: Option<Sizes>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Totals {
+    pub modules: u64,
+    pub failed: u64,
+    pub shipped_bytes: u64,
+    pub shipped_types: u64,
+    pub dedup_bytes: u64,
+    pub dedup_types: u64,
+    pub saved_bytes: i64,
+    /// Modules whose deduplicated BTF is smaller than shipped.
+    pub shrunk: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Report {
+    pub modules: Vec<ModuleReport>,
+    pub totals: Totals,
+}
+
+/// The module files named by `args`: files as given, directories searched
+/// recursively for `.ko` files (compressed ones too), sorted by path.
+pub fn module_files(args: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+        let entries = std::fs::read_dir(dir).map_err(|e| {
+            Error::new(ErrorKind::Io, e.to_string()).in_file(dir.display().to_string())
+        })?;
+        for entry in entries {
+            let path = entry?.path();
+            if path.is_dir() {
+                walk(&path, out)?;
+            } else if is_module_name(&path) {
+                out.push(path);
+            }
+        }
+        Ok(())
+    }
+    let mut files = Vec::new();
+    for arg in args {
+        if arg.is_dir() {
+            walk(arg, &mut files)?;
+        } else {
+            files.push(arg.clone());
+        }
+    }
+    files.sort();
+    files.dedup();
+    Ok(files)
+}
+
+fn is_module_name(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    [".ko", ".ko.xz", ".ko.gz", ".ko.zst"]
+        .iter()
+        .any(|s| name.ends_with(s))
+}
+
+/// Deduplicates every module in `files` against `index`, built from
+/// `base`. A module that fails is reported and the others go on.
+/// `progress(done, all)` is called as modules complete.
+pub fn resplit(
+    base: &Btf,
+    index: &BaseIndex,
+    files: &[PathBuf],
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Report {
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let modules: Vec<ModuleReport> = files
+        .par_iter()
+        .map(|path| {
+            let outcome = module_sizes(base, index, path);
+            progress(
+                done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
+                files.len(),
+            );
+            ModuleReport {
+                path: path.display().to_string(),
+                sizes: outcome.as_ref().ok().copied(),
+                error: outcome.err().map(|e| e.to_string()),
+            }
+        })
+        .collect();
+    let mut totals = Totals::default();
+    for m in &modules {
+        totals.modules += 1;
+        let Some(s) = m.sizes else {
+            totals.failed += 1;
+            continue;
+        };
+        totals.shipped_bytes += s.shipped_bytes;
+        totals.shipped_types += s.shipped_types;
+        totals.dedup_bytes += s.dedup_bytes;
+        totals.dedup_types += s.dedup_types;
+        totals.saved_bytes += s.saved_bytes;
+        totals.shrunk += (s.saved_bytes > 0) as u64;
+    }
+    Report { modules, totals }
+}
+
+fn module_sizes(base: &Btf, index: &BaseIndex, path: &Path) -> Result<Sizes> {
+    let name = path.display().to_string();
+    let bytes =
+        std::fs::read(path).map_err(|e| Error::new(ErrorKind::Io, e.to_string()).in_file(&name))?;
+    let input = Input::open(&bytes).map_err(|e| e.in_file(&name))?;
+    if input.btf_base_bytes().is_some() {
+        return Err(Error::new(
+            ErrorKind::Usage,
+            "carries a distilled base (.BTF.base); relocating it onto the base is not supported",
+        )
+        .in_file(&name));
+    }
+    let btf = input.parse_btf(Some(base)).map_err(|e| e.in_file(&name))?;
+    let out = dedup_split(index, &btf).map_err(|e| e.in_file(&name))?;
+    let shipped_bytes = btf.to_bytes_len();
+    let dedup_bytes = out.to_bytes_len();
+    Ok(Sizes {
+        shipped_bytes,
+        shipped_types: btf.local_len() as u64,
+        dedup_bytes,
+        dedup_types: out.local_len() as u64,
+        saved_bytes: shipped_bytes as i64 - dedup_bytes as i64,
+    })
+}
+
+impl Report {
+    /// One line per module, then the totals.
+    pub fn to_text(&self) -> String {
+        let mut s = format!(
+            "{:>9} {:>9} {:>10} {:>10} {:>8}  module\n",
+            "types", "dedup", "bytes", "dedup", "saved"
+        );
+        for m in &self.modules {
+            match (&m.sizes, &m.error) {
+                (Some(z), _) => {
+                    s += &format!(
+                        "{:>9} {:>9} {:>10} {:>10} {:>8}  {}\n",
+                        z.shipped_types,
+                        z.dedup_types,
+                        z.shipped_bytes,
+                        z.dedup_bytes,
+                        z.saved_bytes,
+                        m.path
+                    )
+                }
+                (None, e) => s += &format!("error: {}\n", e.as_deref().unwrap_or("unknown")),
+            }
+        }
+        let t = &self.totals;
+        s += &format!(
+            "{:>9} {:>9} {:>10} {:>10} {:>8}  total: {} modules, {} shrink, {} failed\n",
+            t.shipped_types,
+            t.dedup_types,
+            t.shipped_bytes,
+            t.dedup_bytes,
+            t.saved_bytes,
+            t.modules,
+            t.shrunk,
+            t.failed
+        );
+        s
+    }
+}

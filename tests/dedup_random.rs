@@ -1,0 +1,484 @@
+//! Random type graphs, deduplicated by us and by libbpf 1.7: the bytes must
+//! be identical. Each graph is a small "program" of types (structs that
+//! point at each other, forward declarations, anonymous types, enums and
+//! their forwards, typedefs, type and decl tags, functions, variables)
+//! emitted by several compilation units, which see and spell it slightly
+//! differently, the way a compiler and pahole would. Half the graphs are
+//! split BTF on a base made of other units.
+//!
+//! The generator is seeded; a failure prints the seed, and
+//! `BTFSCOPE_DEDUP_SEED=<seed>` replays just that graph.
+
+#[path = "common/libbpf.rs"]
+mod libbpf;
+#[path = "common/rawbtf.rs"]
+mod rawbtf;
+
+use std::collections::HashMap;
+
+use btfscope::btf::Btf;
+use btfscope::dedup::{dedup, dedup_split, BaseIndex};
+use rawbtf::*;
+
+/// splitmix64: small, good enough, and the same everywhere.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    fn percent(&mut self, p: u64) -> bool {
+        self.next() % 100 < p
+    }
+
+    fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
+        xs[self.below(xs.len())]
+    }
+}
+
+/// Few names, so that unrelated types often share one.
+const NAMES: &[&str] = &["a", "b", "s", "node", "list", "foo", "ops", ""];
+const MEMBERS: &[&str] = &["x", "y", "next", "prev", "data", "len"];
+const TAGS: &[&str] = &["user", "rcu", "percpu"];
+
+#[derive(Clone, Debug)]
+enum Expr {
+    Void,
+    Node(usize),
+    Ptr(Box<Expr>),
+    Const(Box<Expr>),
+    Volatile(Box<Expr>),
+    Tag(&'static str, Box<Expr>),
+    Array(Box<Expr>, u32),
+}
+
+#[derive(Clone, Debug)]
+enum Node {
+    Int(&'static str, u32),
+    Float(&'static str, u32),
+    Enum {
+        name: &'static str,
+        values: Vec<(&'static str, i32)>,
+        wide: bool,
+    },
+    Composite {
+        name: &'static str,
+        union: bool,
+        members: Vec<(&'static str, Expr)>,
+    },
+    Typedef(&'static str, Expr),
+    Func(&'static str, Expr, Vec<(&'static str, Expr)>),
+}
+
+fn gen_expr(rng: &mut Rng, nodes: usize, depth: u32) -> Expr {
+    let leaf = || Expr::Node(0);
+    if depth > 2 {
+        return leaf();
+    }
+    match rng.below(10) {
+        0 => Expr::Void,
+        1..=3 => Expr::Ptr(Box::new(gen_expr(rng, nodes, depth + 1))),
+        4 => Expr::Const(Box::new(gen_expr(rng, nodes, depth + 1))),
+        5 => Expr::Volatile(Box::new(gen_expr(rng, nodes, depth + 1))),
+        6 => Expr::Tag(rng.pick(TAGS), Box::new(gen_expr(rng, nodes, depth + 1))),
+        7 => Expr::Array(
+            Box::new(Expr::Node(rng.below(nodes))),
+            rng.below(3) as u32 + 1,
+        ),
+        _ => Expr::Node(rng.below(nodes)),
+    }
+}
+
+fn gen_program(rng: &mut Rng) -> Vec<Node> {
+    let n = 4 + rng.below(14);
+    let mut nodes = vec![Node::Int("int", 4)];
+    while nodes.len() < n {
+        let node = match rng.below(12) {
+            0 => Node::Int(rng.pick(&["long", "char", "int"]), rng.pick(&[1, 4, 8])),
+            1 => Node::Float(rng.pick(&["float", "double", "int"]), rng.pick(&[4, 8])),
+            2 | 3 => Node::Enum {
+                name: rng.pick(NAMES),
+                values: (0..rng.below(3))
+                    .map(|i| (rng.pick(MEMBERS), i as i32 - 1))
+                    .collect(),
+                wide: rng.percent(20),
+            },
+            // Only earlier nodes: a cycle made of reference types alone
+            // (no struct, union or prototype on it) makes libbpf spin.
+            4 => Node::Typedef(rng.pick(NAMES), gen_expr(rng, nodes.len(), 0)),
+            5 => Node::Func(
+                rng.pick(NAMES),
+                gen_expr(rng, n, 1),
+                (0..rng.below(3))
+                    .map(|_| (rng.pick(MEMBERS), gen_expr(rng, n, 1)))
+                    .collect(),
+            ),
+            _ => Node::Composite {
+                name: rng.pick(NAMES),
+                union: rng.percent(15),
+                members: (0..1 + rng.below(4))
+                    .map(|_| (rng.pick(MEMBERS), gen_expr(rng, n, 0)))
+                    .collect(),
+            },
+        };
+        nodes.push(node);
+    }
+    nodes
+}
+
+/// One compilation unit emitting (part of) the program into a BTF.
+struct Unit<'r> {
+    raw: &'r mut Raw,
+    prog: &'r [Node],
+    rng: &'r mut Rng,
+    /// Records of this unit, in id order, from id `first`.
+    recs: Vec<Vec<u32>>,
+    first: u32,
+    full: HashMap<usize, u32>,
+    fwds: HashMap<usize, u32>,
+    /// Types this unit only declares (reached through pointers).
+    declared_only: Vec<bool>,
+    /// A split unit may refer to the base's copies directly.
+    base_ids: Option<&'r HashMap<usize, u32>>,
+    /// One composite this unit spells differently (another member name).
+    mutated: Option<usize>,
+}
+
+impl Unit<'_> {
+    fn alloc(&mut self) -> u32 {
+        self.recs.push(Vec::new());
+        self.first + self.recs.len() as u32 - 1
+    }
+
+    fn put(&mut self, id: u32, rec: Vec<u32>) {
+        self.recs[(id - self.first) as usize] = rec;
+    }
+
+    fn name(&mut self, s: &str) -> u32 {
+        // Now and then a duplicate copy of the string.
+        if self.rng.percent(10) {
+            self.raw.str_new(s)
+        } else {
+            self.raw.str(s)
+        }
+    }
+
+    fn simple(&mut self, name: &str, kind: u32, to: u32) -> u32 {
+        let n = self.name(name);
+        let id = self.alloc();
+        self.put(id, vec![n, info(kind, 0, false), to]);
+        id
+    }
+
+    fn expr(&mut self, e: &Expr, through_ptr: bool) -> u32 {
+        match e {
+            Expr::Void => 0,
+            Expr::Node(i) => self.node(*i, through_ptr),
+            Expr::Ptr(t) => {
+                let to = self.expr(t, true);
+                self.simple("", PTR, to)
+            }
+            Expr::Const(t) => {
+                let to = self.expr(t, through_ptr);
+                self.simple("", CONST, to)
+            }
+            Expr::Volatile(t) => {
+                let to = self.expr(t, through_ptr);
+                self.simple("", VOLATILE, to)
+            }
+            Expr::Tag(v, t) => {
+                let to = self.expr(t, through_ptr);
+                self.simple(v, TYPE_TAG, to)
+            }
+            Expr::Array(t, n) => {
+                let elem = self.expr(t, false);
+                let index = self.node(0, false);
+                let id = self.alloc();
+                self.put(id, vec![0, info(ARRAY, 0, false), 0, elem, index, *n]);
+                id
+            }
+        }
+    }
+
+    fn node(&mut self, i: usize, through_ptr: bool) -> u32 {
+        if let Some(&id) = self.base_ids.and_then(|b| b.get(&i)) {
+            if self.rng.percent(60) {
+                return id;
+            }
+        }
+        if let Some(&id) = self.full.get(&i) {
+            // Now and then the compiler emits an anonymous type twice.
+            let anon = matches!(&self.prog[i], Node::Composite { name: "", .. });
+            if !(anon && self.rng.percent(15)) {
+                return id;
+            }
+        }
+        if through_ptr && self.declared_only[i] {
+            if let Some(&id) = self.fwds.get(&i) {
+                return id;
+            }
+            let fwd = match &self.prog[i] {
+                Node::Composite { name, union, .. } if !name.is_empty() => {
+                    let n = self.name(name);
+                    Some(vec![n, info(FWD, 0, *union), 0])
+                }
+                Node::Enum { name, wide, .. } if !name.is_empty() => {
+                    let n = self.name(name);
+                    Some(vec![
+                        n,
+                        info(if *wide { ENUM64 } else { ENUM }, 0, false),
+                        if *wide { 8 } else { 4 },
+                    ])
+                }
+                _ => None,
+            };
+            if let Some(rec) = fwd {
+                let id = self.alloc();
+                self.put(id, rec);
+                self.fwds.insert(i, id);
+                return id;
+            }
+        }
+        let id = self.alloc();
+        self.full.entry(i).or_insert(id);
+        let rec = match self.prog[i].clone() {
+            Node::Int(name, size) => {
+                let n = self.name(name);
+                vec![n, info(INT, 0, false), size, (1 << 24) | (size * 8)]
+            }
+            Node::Float(name, size) => vec![self.name(name), info(FLOAT, 0, false), size],
+            Node::Enum { name, values, wide } => {
+                let n = self.name(name);
+                let signed = values.iter().any(|v| v.1 < 0);
+                let kind = if wide { ENUM64 } else { ENUM };
+                let mut w = vec![
+                    n,
+                    info(kind, values.len() as u32, signed),
+                    if wide { 8 } else { 4 },
+                ];
+                for (v, x) in values {
+                    w.push(self.name(v));
+                    w.push(x as u32);
+                    if wide {
+                        w.push(if x < 0 { u32::MAX } else { 0 });
+                    }
+                }
+                w
+            }
+            Node::Composite {
+                name,
+                union,
+                members,
+            } => {
+                let n = self.name(name);
+                let mut w = vec![
+                    n,
+                    info(
+                        if union { UNION } else { STRUCT },
+                        members.len() as u32,
+                        false,
+                    ),
+                ];
+                w.push(8 * members.len() as u32);
+                for (k, (m, e)) in members.iter().enumerate() {
+                    let t = self.expr(e, false);
+                    let m = if self.mutated == Some(i) && k == 0 {
+                        "changed"
+                    } else {
+                        m
+                    };
+                    w.push(self.name(m));
+                    w.push(t);
+                    w.push(if union { 0 } else { 64 * k as u32 });
+                }
+                w
+            }
+            Node::Typedef(name, e) => {
+                let t = self.expr(&e, false);
+                vec![self.name(name), info(TYPEDEF, 0, false), t]
+            }
+            Node::Func(name, ret, params) => {
+                let r = self.expr(&ret, false);
+                let proto = self.alloc();
+                let mut w = vec![0, info(FUNC_PROTO, params.len() as u32, false), r];
+                for (p, e) in &params {
+                    let t = self.expr(e, false);
+                    w.push(self.name(p));
+                    w.push(t);
+                }
+                self.put(proto, w);
+                vec![self.name(name), info(FUNC, 1, false), proto]
+            }
+        };
+        self.put(id, rec);
+        if self.rng.percent(10) && matches!(self.prog[i], Node::Composite { .. } | Node::Func(..)) {
+            let tag = self.alloc();
+            let value = self.rng.pick(TAGS);
+            let v = self.name(value);
+            self.put(tag, vec![v, info(DECL_TAG, 0, false), id, u32::MAX]);
+        }
+        id
+    }
+
+    /// Emits some roots of the program, maybe a variable section, and
+    /// appends the unit's records. Returns the ids of full definitions.
+    fn emit(mut self) -> HashMap<usize, u32> {
+        let roots = 1 + self.rng.below(self.prog.len());
+        for _ in 0..roots {
+            let i = self.rng.below(self.prog.len());
+            self.node(i, false);
+        }
+        if self.rng.percent(20) {
+            let t = self.node(0, false);
+            let n = self.name("v");
+            let var = self.alloc();
+            self.put(var, vec![n, info(VAR, 0, false), t, 1]);
+            let sec = self.alloc();
+            let s = self.name(".data");
+            self.put(sec, vec![s, info(DATASEC, 1, false), 4, var, 0, 4]);
+        }
+        for rec in &self.recs {
+            self.raw.add(rec);
+        }
+        self.full
+    }
+}
+
+fn unit<'r>(
+    raw: &'r mut Raw,
+    prog: &'r [Node],
+    rng: &'r mut Rng,
+    base_ids: Option<&'r HashMap<usize, u32>>,
+) -> Unit<'r> {
+    let declared_only = (0..prog.len()).map(|_| rng.percent(30)).collect();
+    let mutated = rng.percent(10).then(|| rng.below(prog.len()));
+    Unit {
+        first: raw.next_id,
+        raw,
+        prog,
+        rng,
+        recs: Vec::new(),
+        full: HashMap::new(),
+        fwds: HashMap::new(),
+        declared_only,
+        base_ids,
+        mutated,
+    }
+}
+
+/// What happened to one graph.
+#[derive(Default)]
+struct Outcome {
+    types_in: usize,
+    types_out: usize,
+    refused: bool,
+}
+
+/// Runs graph `seed`; Err describes a mismatch.
+fn run(seed: u64) -> Result<Outcome, String> {
+    let mut rng = Rng(seed);
+    let prog = gen_program(&mut rng);
+    let split = seed % 2 == 1;
+    let mut base = Raw::base();
+    let mut base_ids = HashMap::new();
+    let units = 1 + rng.below(3);
+    for u in 0..units {
+        let ids = unit(&mut base, &prog, &mut rng, None).emit();
+        if u == 0 {
+            base_ids = ids;
+        }
+    }
+    let base_raw = base.bytes();
+    let base_btf = Btf::parse(&base_raw).map_err(|e| format!("base parse: {e}"))?;
+    if !split {
+        let ours = dedup(&base_btf);
+        let outcome = outcome(base_btf.local_len(), &ours);
+        agree(
+            ours.map(|b| b.to_bytes()),
+            libbpf::dedup(&base_raw, None),
+            None,
+        )?;
+        return Ok(outcome);
+    }
+    let mut module = Raw::split(base.next_id, base.strings.len() as u32);
+    for _ in 0..1 + rng.below(3) {
+        unit(&mut module, &prog, &mut rng, Some(&base_ids)).emit();
+    }
+    let module_raw = module.bytes();
+    let btf = Btf::parse_split(&module_raw, &base_btf).map_err(|e| format!("split parse: {e}"))?;
+    let index = BaseIndex::new(&base_btf).map_err(|e| format!("index: {e}"))?;
+    let ours = dedup_split(&index, &btf);
+    let outcome = outcome(btf.local_len(), &ours);
+    let lb = libbpf::Base::new(&base_raw).map_err(|e| format!("libbpf base error {e}"))?;
+    agree(
+        ours.map(|b| b.to_bytes()),
+        libbpf::dedup(&module_raw, Some(&lb)),
+        Some(&base_btf),
+    )?;
+    Ok(outcome)
+}
+
+fn outcome(types_in: usize, ours: &btfscope::Result<Btf>) -> Outcome {
+    Outcome {
+        types_in,
+        types_out: ours.as_ref().map_or(0, |b| b.local_len()),
+        refused: ours.is_err(),
+    }
+}
+
+/// Both produce the same bytes, or both refuse (e.g. a loop of
+/// reference types through a function's own prototype).
+fn agree(
+    ours: btfscope::Result<Vec<u8>>,
+    theirs: Result<Vec<u8>, i32>,
+    base: Option<&Btf>,
+) -> Result<(), String> {
+    match (ours, theirs) {
+        (Ok(a), Ok(b)) => libbpf::compare(&a, &b, base),
+        (Err(_), Err(_)) => Ok(()),
+        (Err(e), Ok(_)) => Err(format!("ours failed ({e}), libbpf did not")),
+        (Ok(_), Err(e)) => Err(format!("libbpf failed ({e}), ours did not")),
+    }
+}
+
+#[test]
+fn random_graphs_dedup_identically_to_libbpf() {
+    let seeds: Vec<u64> = match std::env::var("BTFSCOPE_DEDUP_SEED") {
+        Ok(s) => vec![s.parse().expect("a seed number")],
+        Err(_) => (0..10_000).collect(),
+    };
+    let mut failures = Vec::new();
+    let (mut types_in, mut types_out, mut shrunk, mut refused) = (0, 0, 0, 0);
+    for &seed in &seeds {
+        match run(seed) {
+            Ok(o) => {
+                types_in += o.types_in;
+                types_out += o.types_out;
+                shrunk += (!o.refused && o.types_out < o.types_in) as usize;
+                refused += o.refused as usize;
+            }
+            Err(e) => failures.push(format!("seed {seed}: {e}")),
+        }
+    }
+    eprintln!(
+        "random graphs: {} identical / {} ({shrunk} shrank, {refused} refused by both; {types_in} → {types_out} types)",
+        seeds.len() - failures.len(),
+        seeds.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {} graphs differ; first:\n{}",
+        failures.len(),
+        seeds.len(),
+        failures[..failures.len().min(3)].join("\n")
+    );
+}
