@@ -13,6 +13,7 @@
 //! ([`representatives`]); the side-by-side walk only explains it.
 
 use std::borrow::Cow;
+use std::collections::VecDeque;
 
 use serde::Serialize;
 
@@ -52,6 +53,9 @@ pub enum Reason {
         first: TypeId,
         second: TypeId,
     },
+    /// libbpf 1.7 files base typedefs under one hash and looks split
+    /// typedefs up under another, so a split typedef never meets its twin.
+    TypedefHash,
     /// Several base types have this kind and name, so a forward
     /// declaration cannot be resolved to one.
     AmbiguousName { candidates: Vec<TypeId> },
@@ -91,6 +95,54 @@ pub struct Explanation {
     /// How much smaller the module's BTF gets when deduplicated again.
     pub redup_saved_bytes: u64,
     pub findings: Vec<Finding>,
+}
+
+impl Reason {
+    /// One line saying why, for people.
+    pub fn describe(&self) -> String {
+        match self {
+            Reason::BaseFwd { path } => format!("the base has a forward declaration at {path}"),
+            Reason::TwoCopies {
+                path,
+                first,
+                second,
+            } => format!("the module has two copies, [{first}] and [{second}], at {path}"),
+            Reason::TypedefHash => {
+                "libbpf files base typedefs under another hash than it looks them up by".into()
+            }
+            Reason::AmbiguousName { candidates } => {
+                format!("{} base types share the name", candidates.len())
+            }
+            Reason::Other => "kept by deduplication for a reason not modelled here".into(),
+        }
+    }
+}
+
+impl Explanation {
+    /// One line per finding, then the counts.
+    pub fn to_text(&self) -> String {
+        let mut s = String::new();
+        for f in &self.findings {
+            let what = format!("[{}] {} = base [{}]", f.split_id, f.name, f.base_id);
+            s += &match &f.verdict {
+                Verdict::Identical { saved_bytes } => {
+                    format!("{what}: identical: a current dedup merges it ({saved_bytes} bytes)\n")
+                }
+                Verdict::Different { path, split, base } => {
+                    format!("{what}: different at {path}: {split} vs {base}\n")
+                }
+                Verdict::Unmergeable { reason } => {
+                    format!("{what}: equivalent, not mergeable: {}\n", reason.describe())
+                }
+            };
+        }
+        let c = self.counts;
+        s += &format!(
+            "{} identical (a current dedup saves {} bytes), {} different, {} unmergeable\n",
+            c.identical, self.redup_saved_bytes, c.different, c.unmergeable
+        );
+        s
+    }
 }
 
 /// A base prepared for explaining any number of modules against it.
@@ -230,6 +282,8 @@ impl<'i, 'a> Explainer<'i, 'a> {
                             first: *first,
                             second: *second,
                         }
+                    } else if t.kind() == Some(Kind::Typedef) {
+                        Reason::TypedefHash
                     } else if cands.len() > 1 {
                         Reason::AmbiguousName {
                             candidates: cands.clone(),
@@ -340,11 +394,11 @@ impl Walk {
         let start = btf.start_id();
         let mut walk = Walk::default();
         let mut paired: FxHashMap<TypeId, TypeId> = FxHashMap::default();
-        // Depth first, in member order, so the first difference reported
-        // is the first one in declaration order.
-        let mut todo = vec![(split, base, label.to_string(), false)];
+        // Breadth first, members in order: the difference reported is one
+        // of the nearest, and the first of those in declaration order.
+        let mut todo = VecDeque::from([(split, base, label.to_string(), false)]);
         let mut steps = 0;
-        while let Some((s, b, path, via_ptr)) = todo.pop() {
+        while let Some((s, b, path, via_ptr)) = todo.pop_front() {
             steps += 1;
             if s == b || steps > MAX_PAIRS {
                 continue;
@@ -406,6 +460,13 @@ impl Walk {
                 return walk;
             }
             let k = sk.expect("checked");
+            // A base enum without values is an enum forward: the module's
+            // full enum takes it over instead of merging into it.
+            let enum_fwd =
+                matches!(k, Kind::Enum | Kind::Enum64) && bt.vlen() == 0 && st.vlen() > 0;
+            if enum_fwd && walk.base_fwd.is_none() {
+                walk.base_fwd = Some(path.clone());
+            }
             if let Some((ds, db)) = shallow_difference(btf, st, bt) {
                 walk.difference = Some(differ(ds, db));
                 return walk;
@@ -415,27 +476,30 @@ impl Walk {
                 walk.anonymous
                     .push((s, b, format!("{} {path}", kind_word(st))));
             }
-            // Children, pushed in reverse so that they pop in order.
-            let mut kids: Vec<(TypeId, TypeId, String, bool)> = Vec::new();
             match k {
                 Kind::Struct | Kind::Union => {
                     let sep = if via_ptr { "->" } else { "." };
                     for (i, (ms, mb)) in st.members().zip(bt.members()).enumerate() {
                         let name = member_label(btf, &ms, i);
-                        kids.push((ms.type_id, mb.type_id, format!("{path}{sep}{name}"), false));
+                        todo.push_back((
+                            ms.type_id,
+                            mb.type_id,
+                            format!("{path}{sep}{name}"),
+                            false,
+                        ));
                     }
                 }
                 Kind::Ptr => {
-                    kids.push((st.size_or_type(), bt.size_or_type(), path.clone(), true));
+                    todo.push_back((st.size_or_type(), bt.size_or_type(), path.clone(), true));
                 }
                 Kind::Array => {
                     let (a, c) = (st.array(), bt.array());
-                    kids.push((a.elem_type, c.elem_type, format!("{path}[]"), false));
-                    kids.push((a.index_type, c.index_type, format!("{path}[index]"), false));
+                    todo.push_back((a.elem_type, c.elem_type, format!("{path}[]"), false));
+                    todo.push_back((a.index_type, c.index_type, format!("{path}[index]"), false));
                 }
                 Kind::FuncProto => {
                     let sep = if via_ptr { "" } else { " " };
-                    kids.push((
+                    todo.push_back((
                         st.size_or_type(),
                         bt.size_or_type(),
                         format!("{path}{sep}(return)"),
@@ -448,15 +512,14 @@ impl Walk {
                         } else {
                             n
                         };
-                        kids.push((ps.type_id, pb.type_id, format!("{path}({n})"), false));
+                        todo.push_back((ps.type_id, pb.type_id, format!("{path}({n})"), false));
                     }
                 }
                 k if k.has_type_ref() => {
-                    kids.push((st.size_or_type(), bt.size_or_type(), path.clone(), via_ptr));
+                    todo.push_back((st.size_or_type(), bt.size_or_type(), path.clone(), via_ptr));
                 }
                 _ => {}
             }
-            todo.extend(kids.into_iter().rev());
         }
         walk
     }

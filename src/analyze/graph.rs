@@ -1,14 +1,16 @@
 //! The type graph of a split BTF: its own types, the base types they refer
 //! to, and the references between them. Small enough to draw; a base node
-//! can be expanded on demand with [`neighbours`].
+//! can be expanded on demand with [`neighbours`], and [`rooted`] keeps
+//! what one type reaches within a depth. JSON is the serde form (for the
+//! page), [`Graph::to_dot`] Graphviz (for slides).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
 use crate::btf::read::kind_label;
 use crate::btf::types::TypeId;
-use crate::btf::Btf;
+use crate::btf::{Btf, Kind};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Node {
@@ -17,6 +19,8 @@ pub struct Node {
     pub name: String,
     /// Whether the type lives in the base (vmlinux) rather than the split BTF.
     pub base: bool,
+    /// Byte size, for the kinds that have one.
+    pub size: Option<u32>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -24,6 +28,10 @@ pub struct Graph {
     pub nodes: Vec<Node>,
     /// `(from, to)`: `from`'s record holds `to`'s id. Void (0) is left out.
     pub edges: Vec<(TypeId, TypeId)>,
+    /// For each edge, the member or parameter name it stands for ("" for
+    /// the one reference of a pointer, typedef, const …, "return" for a
+    /// prototype's return type).
+    pub edge_labels: Vec<String>,
 }
 
 /// Every type `btf` holds itself, plus the base types they refer to directly.
@@ -37,35 +45,145 @@ pub fn neighbours(btf: &Btf, id: TypeId) -> Graph {
     graph_of(btf, id..id.saturating_add(1).min(btf.type_count()))
 }
 
-fn graph_of(btf: &Btf, sources: std::ops::Range<TypeId>) -> Graph {
-    let mut ids = BTreeSet::new();
-    let mut edges = Vec::new();
-    for id in sources {
-        let Some(t) = btf.type_by_id(id) else {
+/// What `id` reaches in at most `depth` references, base types included.
+pub fn rooted(btf: &Btf, root: TypeId, depth: u32) -> Graph {
+    let mut level: BTreeMap<TypeId, u32> = BTreeMap::new();
+    let mut todo = std::collections::VecDeque::new();
+    if btf.type_by_id(root).is_some() {
+        level.insert(root, 0);
+        todo.push_back(root);
+    }
+    let mut sources = Vec::new();
+    while let Some(id) = todo.pop_front() {
+        let d = level[&id];
+        if d >= depth {
             continue;
-        };
-        ids.insert(id);
-        for w in t.type_ref_words() {
-            let target = t.word(w);
-            if target != 0 {
-                ids.insert(target);
-                edges.push((id, target));
+        }
+        sources.push(id);
+        for (target, _) in references(btf, id) {
+            if let std::collections::btree_map::Entry::Vacant(e) = level.entry(target) {
+                e.insert(d + 1);
+                todo.push_back(target);
             }
         }
     }
-    let nodes = ids
-        .into_iter()
-        .filter_map(|id| {
-            let t = btf.type_by_id(id)?;
-            Some(Node {
-                id,
-                kind: kind_label(t.kind_raw()),
-                name: btf.name(t.name_off()).into_owned(),
-                base: id < btf.start_id(),
-            })
+    let mut g = graph_of(btf, sources);
+    g.nodes.retain(|n| level.contains_key(&n.id));
+    if g.nodes.is_empty() {
+        // depth 0: the root alone
+        g = graph_of(btf, std::iter::empty());
+        g.nodes.extend(node(btf, root));
+    }
+    g
+}
+
+/// The first type named `name`: the split BTF's own before the base's.
+pub fn find_by_name(btf: &Btf, name: &str) -> Option<TypeId> {
+    let named = |t: &crate::btf::TypeView| btf.str_at(t.name_off()) == Some(name.as_bytes());
+    btf.local_types()
+        .find(named)
+        .or_else(|| {
+            (1..btf.start_id())
+                .filter_map(|id| btf.type_by_id(id))
+                .find(named)
         })
-        .collect();
-    Graph { nodes, edges }
+        .map(|t| t.id)
+}
+
+/// The ids `id`'s record holds (void left out), each with its label.
+fn references(btf: &Btf, id: TypeId) -> Vec<(TypeId, String)> {
+    let Some(t) = btf.type_by_id(id) else {
+        return Vec::new();
+    };
+    let elem_names: Vec<u32> = match t.kind() {
+        Some(Kind::Struct | Kind::Union) => t.members().map(|m| m.name_off).collect(),
+        Some(Kind::FuncProto) => t.params().map(|p| p.name_off).collect(),
+        _ => Vec::new(),
+    };
+    t.type_ref_words()
+        .enumerate()
+        .filter_map(|(i, w)| {
+            let target = t.word(w);
+            let label = match t.kind() {
+                Some(Kind::Struct | Kind::Union) => btf.name(elem_names[i]).into_owned(),
+                Some(Kind::FuncProto) if i == 0 => "return".to_string(),
+                Some(Kind::FuncProto) => btf.name(elem_names[i - 1]).into_owned(),
+                Some(Kind::Array) if i == 1 => "index".to_string(),
+                _ => String::new(),
+            };
+            (target != 0).then_some((target, label))
+        })
+        .collect()
+}
+
+fn node(btf: &Btf, id: TypeId) -> Option<Node> {
+    let t = btf.type_by_id(id)?;
+    Some(Node {
+        id,
+        kind: kind_label(t.kind_raw()),
+        name: btf.name(t.name_off()).into_owned(),
+        base: id < btf.start_id(),
+        size: t.kind().filter(|k| k.has_size()).map(|_| t.size_or_type()),
+    })
+}
+
+fn graph_of(btf: &Btf, sources: impl IntoIterator<Item = TypeId>) -> Graph {
+    let mut ids = BTreeSet::new();
+    let mut edges = Vec::new();
+    let mut edge_labels = Vec::new();
+    for id in sources {
+        if btf.type_by_id(id).is_none() {
+            continue;
+        }
+        ids.insert(id);
+        for (target, label) in references(btf, id) {
+            ids.insert(target);
+            edges.push((id, target));
+            edge_labels.push(label);
+        }
+    }
+    let nodes = ids.into_iter().filter_map(|id| node(btf, id)).collect();
+    Graph {
+        nodes,
+        edges,
+        edge_labels,
+    }
+}
+
+impl Graph {
+    /// Graphviz: split types as boxes, base types as grey ellipses, edges
+    /// labelled with member and parameter names.
+    pub fn to_dot(&self) -> String {
+        let quote = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"");
+        let mut s =
+            String::from("digraph btf {\n  rankdir=LR;\n  node [fontname=\"monospace\"];\n");
+        for n in &self.nodes {
+            let name = if n.name.is_empty() { "(anon)" } else { &n.name };
+            let size = n.size.map(|b| format!("\\n{b} bytes")).unwrap_or_default();
+            let style = if n.base {
+                "shape=ellipse, style=filled, fillcolor=\"#dddddd\""
+            } else {
+                "shape=box"
+            };
+            s += &format!(
+                "  t{} [label=\"[{}] {} {}{size}\", {style}];\n",
+                n.id,
+                n.id,
+                n.kind,
+                quote(name)
+            );
+        }
+        for (i, (from, to)) in self.edges.iter().enumerate() {
+            let label = self.edge_labels.get(i).map_or("", |l| l.as_str());
+            if label.is_empty() {
+                s += &format!("  t{from} -> t{to};\n");
+            } else {
+                s += &format!("  t{from} -> t{to} [label=\"{}\"];\n", quote(label));
+            }
+        }
+        s += "}\n";
+        s
+    }
 }
 
 #[cfg(test)]
@@ -94,5 +212,41 @@ mod tests {
         assert_eq!(n.edges, [(typedef, ptr)]);
         assert!(neighbours(&split, 0).nodes.is_empty());
         assert!(neighbours(&split, 99).nodes.is_empty());
+    }
+
+    #[test]
+    fn rooted_graph_has_labels_sizes_and_depth() {
+        let mut b = BtfBuilder::new();
+        let int = b.add_int("int", 4, 1);
+        let base = b.finish();
+        let mut s = BtfBuilder::new_split(&base);
+        let st = s.add_struct("pair", 8);
+        s.add_field("a", int, 0, 0).unwrap();
+        let p = s.add_ptr(st);
+        s.add_field("next", p, 32, 0).unwrap_err(); // the last type is the PTR
+        let outer = s.add_struct("outer", 8);
+        s.add_field("p", p, 0, 0).unwrap();
+        let split = s.finish();
+
+        assert_eq!(find_by_name(&split, "outer"), Some(outer));
+        assert_eq!(find_by_name(&split, "int"), Some(int));
+        let g = rooted(&split, outer, 1);
+        assert_eq!(g.edges, [(outer, p)]);
+        assert_eq!(g.edge_labels, ["p"]);
+        let ids: Vec<_> = g.nodes.iter().map(|n| n.id).collect();
+        assert_eq!(ids, [p, outer]);
+        assert_eq!(g.nodes[1].size, Some(8));
+        let all = rooted(&split, outer, 9);
+        assert_eq!(all.nodes.len(), 4);
+        assert!(all.nodes[0].base);
+        assert_eq!(rooted(&split, outer, 0).nodes.len(), 1);
+        let dot = all.to_dot();
+        assert!(dot.contains(
+            "t{outer} -> t{p} [label=\"p\"];"
+                .replace("{outer}", &outer.to_string())
+                .replace("{p}", &p.to_string())
+                .as_str()
+        ));
+        assert!(dot.starts_with("digraph btf {"));
     }
 }

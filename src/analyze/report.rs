@@ -215,7 +215,10 @@ fn kind_rank(label: &str) -> (usize, String) {
     (rank, label.to_string())
 }
 
-fn module_result<'a>(
+/// One module's row of the report: `m` parsed on `base`, its FULL BTF
+/// computed and hashed, and its verdicts counted when `explainer` is given.
+/// The page calls it module by module, so that a bad module fails alone.
+pub fn module_result<'a>(
     base: &'a Btf<'a>,
     explainer: Option<&Explainer<'_, 'a>>,
     m: &NamedInput,

@@ -66,6 +66,10 @@ enum Command {
     Compat(distill_cmd::CompatArgs),
     /// Why a module carries its own copies of vmlinux types.
     Explain(analyze_cmd::ExplainArgs),
+    /// Types added, removed and changed between two BTFs, with their layouts.
+    Diff(analyze_cmd::DiffArgs),
+    /// A module's type graph (or what one type reaches) as JSON or Graphviz DOT.
+    Graph(analyze_cmd::GraphArgs),
     /// FULL against SPLIT and sizes per kind for a kernel's modules, reproducibly.
     Report(analyze_cmd::ReportArgs),
     /// Re-run a JSON report over its inputs and say what differs.
@@ -152,6 +156,8 @@ fn run(cli: Cli, out: &mut impl Write) -> Result<()> {
         Command::Distill(args) => distill_cmd::run_distill(args, out),
         Command::Compat(args) => distill_cmd::run_compat(args, out),
         Command::Explain(args) => analyze_cmd::run_explain(args, out),
+        Command::Diff(args) => analyze_cmd::run_diff(args, out),
+        Command::Graph(args) => analyze_cmd::run_graph(args, out),
         Command::Report(args) => analyze_cmd::run_report(args, out),
         Command::Verify(args) => analyze_cmd::run_verify(args, out),
         Command::Dedup(args) => dedup_cmd::run_dedup(args),

@@ -4,7 +4,9 @@
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use btfscope::analyze::explain::{Explainer, Reason, Verdict};
+use btfscope::analyze::diff::diff;
+use btfscope::analyze::explain::Explainer;
+use btfscope::analyze::graph::{find_by_name, rooted, split_graph};
 use btfscope::analyze::report::{report, verify, NamedInput, Options};
 use btfscope::dedup::BaseIndex;
 use btfscope::intake::Input;
@@ -21,6 +23,43 @@ pub struct ExplainArgs {
     base: PathBuf,
     #[arg(long)]
     json: bool,
+}
+
+#[derive(clap::Args)]
+pub struct DiffArgs {
+    /// The old BTF (vmlinux, module, raw BTF).
+    old: PathBuf,
+    /// The new BTF.
+    new: PathBuf,
+    /// The base both are split on (for modules).
+    #[arg(short = 'B', long = "base")]
+    base: Option<PathBuf>,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum GraphFormat {
+    Json,
+    Dot,
+}
+
+#[derive(clap::Args)]
+pub struct GraphArgs {
+    /// The module (or any split BTF).
+    module: PathBuf,
+    /// The vmlinux it is split on.
+    #[arg(short = 'B', long = "base")]
+    base: Option<PathBuf>,
+    /// Keep what this type (a name, or an id) reaches; default: every
+    /// split type and the base types it refers to.
+    #[arg(long)]
+    root: Option<String>,
+    /// References followed from the root.
+    #[arg(long, default_value_t = 3)]
+    depth: u32,
+    #[arg(long, value_enum, default_value = "json")]
+    format: GraphFormat,
 }
 
 #[derive(clap::Args)]
@@ -89,40 +128,62 @@ pub fn run_explain(args: ExplainArgs, out: &mut impl Write) -> Result<()> {
     if args.json {
         return json_out(out, &x);
     }
-    for f in &x.findings {
-        let what = format!("[{}] {} = base [{}]", f.split_id, f.name, f.base_id);
-        let line = match &f.verdict {
-            Verdict::Identical { saved_bytes } => {
-                format!("{what}: identical, merged by a current dedup ({saved_bytes} bytes)")
-            }
-            Verdict::Different { path, split, base } => {
-                format!("{what}: different at {path}: {split} vs {base}")
-            }
-            Verdict::Unmergeable { reason } => {
-                let why = match reason {
-                    Reason::BaseFwd { path } => format!("the base has a FWD at {path}"),
-                    Reason::TwoCopies {
-                        path,
-                        first,
-                        second,
-                    } => format!("two copies in the module ([{first}] and [{second}]) at {path}"),
-                    Reason::AmbiguousName { candidates } => {
-                        format!("{} base types share the name", candidates.len())
-                    }
-                    Reason::Other => "kept by dedup".to_string(),
-                };
-                format!("{what}: equivalent but not mergeable: {why}")
+    write!(out, "{name}:\n{}", x.to_text())?;
+    Ok(())
+}
+
+pub fn run_diff(args: DiffArgs, out: &mut impl Write) -> Result<()> {
+    let base_bytes = args.base.as_deref().map(read).transpose()?;
+    let base_name = args.base.as_ref().map(|p| p.display().to_string());
+    let base_input = base_bytes
+        .as_deref()
+        .map(Input::open)
+        .transpose()
+        .map_err(|e| e.in_file(base_name.clone().unwrap_or_default()))?;
+    let base = base_input
+        .as_ref()
+        .map(|i| i.parse_btf(None))
+        .transpose()
+        .map_err(|e| e.in_file(base_name.unwrap_or_default()))?;
+    let open = |path: &Path| -> Result<(String, Vec<u8>)> {
+        Ok((path.display().to_string(), read(path)?))
+    };
+    let (old_name, old_bytes) = open(&args.old)?;
+    let (new_name, new_bytes) = open(&args.new)?;
+    let old_input = Input::open(&old_bytes).map_err(|e| e.in_file(&old_name))?;
+    let new_input = Input::open(&new_bytes).map_err(|e| e.in_file(&new_name))?;
+    let d = old_input
+        .with_btf(base.as_ref(), |a| {
+            new_input
+                .with_btf(base.as_ref(), |b| Ok(diff(a, b)))
+                .map_err(|e| e.in_file(&new_name))
+        })
+        .map_err(|e| e.in_file(&old_name))?;
+    if args.json {
+        json_out(out, &d)
+    } else {
+        Ok(out.write_all(d.to_text().as_bytes())?)
+    }
+}
+
+pub fn run_graph(args: GraphArgs, out: &mut impl Write) -> Result<()> {
+    super::with_btf(&args.module, args.base.as_deref(), |btf| {
+        let g = match &args.root {
+            None => split_graph(btf),
+            Some(root) => {
+                let id = root
+                    .parse()
+                    .ok()
+                    .or_else(|| find_by_name(btf, root))
+                    .ok_or_else(|| Error::new(ErrorKind::Usage, format!("no type named {root}")))?;
+                rooted(btf, id, args.depth)
             }
         };
-        writeln!(out, "{line}")?;
-    }
-    let c = x.counts;
-    writeln!(
-        out,
-        "{}: {} identical (stale, {} bytes saved by a current dedup), {} different, {} unmergeable",
-        name, c.identical, x.redup_saved_bytes, c.different, c.unmergeable
-    )?;
-    Ok(())
+        match args.format {
+            GraphFormat::Json => json_out(out, &g),
+            GraphFormat::Dot => Ok(out.write_all(g.to_dot().as_bytes())?),
+        }
+    })
 }
 
 fn pool(jobs: Option<usize>) -> Result<rayon::ThreadPool> {
