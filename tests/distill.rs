@@ -69,7 +69,10 @@ fn relocate_onto(target_raw: &[u8]) -> Vec<(ProblemClass, String, Vec<String>)> 
     let theirs = libbpf::relocate(&dist_base, &dist_split, &lb_target);
     match (reloc.apply(&dsplit), theirs) {
         (Ok(a), Ok(b)) => assert_eq!(a.to_bytes(), b, "relocated split"),
-        (Err(e), Err(_)) => assert_eq!(e.kind, ErrorKind::Incompatible),
+        (Err(e), Err(_)) => {
+            assert_eq!(e.kind, ErrorKind::Incompatible);
+            libbpf::same_first_problem(&reloc.problems()[0]).unwrap();
+        }
         (a, b) => panic!("ours {:?}, libbpf {:?}", a.map(|_| ()), b.map(|_| ())),
     }
     reloc
@@ -207,6 +210,7 @@ fn relocate_handmade(dist: BtfBuilder<'static>) -> Vec<ProblemClass> {
     let reloc = Relocation::new(&index, &split).unwrap();
     let lb_target = libbpf::Base::new(&target_raw).unwrap();
     assert!(libbpf::relocate(&dist_raw, &split_raw, &lb_target).is_err());
+    libbpf::same_first_problem(&reloc.problems()[0]).unwrap();
     assert!(reloc.apply(&split).is_err());
     reloc.problems().iter().map(|p| p.class).collect()
 }

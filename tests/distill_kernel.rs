@@ -12,7 +12,7 @@ use std::cell::RefCell;
 use std::path::PathBuf;
 
 use btfscope::btf::Btf;
-use btfscope::distill::{distill, ProblemClass, Relocation, Sizes, TargetIndex};
+use btfscope::distill::{distill, Relocation, Sizes, TargetIndex};
 use btfscope::intake::Input;
 use rayon::prelude::*;
 
@@ -147,32 +147,17 @@ fn relocate_all(base_raw: &[u8], paths: &[PathBuf], key: &str, target_raw: &[u8]
                 libbpf::distill(&raw, b)
             })
             .map_err(|e| format!("{name}: libbpf distill: {e}"))?;
-            let (theirs, warning) = with_libbpf(key, target_raw, |t| {
-                let r = libbpf::relocate(&dist_base, &dist_split, t);
-                (r, libbpf::take_warning())
+            let theirs = with_libbpf(key, target_raw, |t| {
+                libbpf::relocate(&dist_base, &dist_split, t)
             });
             match (ours, theirs) {
                 (Ok(a), Ok(b)) => libbpf::compare(&a, &b, Some(&target))
                     .map(|()| true)
                     .map_err(|e| format!("{name}: {e}")),
                 // libbpf stops at its first problem: it must be our first.
-                (Err(_), Err(_)) => {
-                    let first = &reloc.problems()[0];
-                    let expected = match first.class {
-                        ProblemClass::Ambiguous => "has multiple candidates",
-                        ProblemClass::Missing | ProblemClass::SizeMismatch => "is not mapped",
-                        _ => "",
-                    };
-                    let named = format!("'{}' [{}]", first.name, first.id);
-                    if warning.contains(&named) && warning.contains(expected) {
-                        Ok(false)
-                    } else {
-                        Err(format!(
-                            "{name}: our first problem ({:?} {named}) is not libbpf's: {warning}",
-                            first.class
-                        ))
-                    }
-                }
+                (Err(_), Err(_)) => libbpf::same_first_problem(&reloc.problems()[0])
+                    .map(|()| false)
+                    .map_err(|e| format!("{name}: {e}")),
                 (Ok(_), Err(e)) => Err(format!("{name}: ours relocates, libbpf fails ({e})")),
                 (Err(e), Ok(_)) => Err(format!("{name}: libbpf relocates, ours fails: {e}")),
             }

@@ -56,6 +56,33 @@ pub fn take_warning() -> String {
     LAST_WARNING.with(|w| std::mem::take(&mut *w.borrow_mut()))
 }
 
+/// Ok when libbpf's last warning on this thread (cleared) is about the
+/// same type and of the same class as `ours`, our first relocation problem.
+pub fn same_first_problem(ours: &btfscope::distill::Problem) -> Result<(), String> {
+    use btfscope::distill::ProblemClass as C;
+    let warning = take_warning();
+    let (who, what) = match ours.class {
+        C::Anonymous => (format!("type [{}]", ours.id), "anonymous"),
+        C::UnexpectedKind => (format!("type [{}]", ours.id), "unexpected kind"),
+        C::Missing | C::SizeMismatch => (format!("'{}' [{}]", ours.name, ours.id), "is not mapped"),
+        C::Ambiguous => (
+            format!("'{}' [{}]", ours.name, ours.id),
+            "multiple candidates",
+        ),
+        C::EmptyName => (format!("base BTF id [{}]", ours.id), "invalid distilled"),
+        C::UnmappedString => (format!("[offset {}]", ours.id), "is not mapped"),
+        C::ReferenceLoop => return Err("libbpf does not return on a reference loop".into()),
+    };
+    if warning.contains(&who) && warning.contains(what) {
+        Ok(())
+    } else {
+        Err(format!(
+            "our first problem ({:?} {who}) is not libbpf's: {warning}",
+            ours.class
+        ))
+    }
+}
+
 fn errno() -> i32 {
     std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
 }
