@@ -9,6 +9,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::{dedup_split, BaseIndex};
+use crate::analyze::full::BtfSize;
 use crate::btf::Btf;
 use crate::error::{Error, ErrorKind, Result};
 use crate::intake::Input;
@@ -22,6 +23,9 @@ pub struct Sizes {
     pub dedup_types: u64,
     /// Bytes deduplication removes (negative if it grew).
     pub saved_bytes: i64,
+    /// The module's FULL BTF (see `analyze::full`), when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub full: Option<BtfSize>,
 }
 
 /// One module: its sizes, or why it could not be processed.
@@ -45,6 +49,8 @@ pub struct Totals {
     pub saved_bytes: i64,
     /// Modules whose deduplicated BTF is smaller than shipped.
     pub shrunk: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub full: Option<BtfSize>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -95,18 +101,20 @@ fn is_module_name(path: &Path) -> bool {
 
 /// Deduplicates every module in `files` against `index`, built from
 /// `base`. A module that fails is reported and the others go on.
+/// With `full`, each module's FULL BTF is computed too (much slower).
 /// `progress(done, all)` is called as modules complete.
 pub fn resplit(
     base: &Btf,
     index: &BaseIndex,
     files: &[PathBuf],
+    full: bool,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Report {
     let done = std::sync::atomic::AtomicUsize::new(0);
     let modules: Vec<ModuleReport> = files
         .par_iter()
         .map(|path| {
-            let outcome = module_sizes(base, index, path);
+            let outcome = module_sizes(base, index, path, full);
             progress(
                 done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
                 files.len(),
@@ -131,11 +139,14 @@ pub fn resplit(
         totals.dedup_types += s.dedup_types;
         totals.saved_bytes += s.saved_bytes;
         totals.shrunk += (s.saved_bytes > 0) as u64;
+        if let Some(f) = s.full {
+            *totals.full.get_or_insert_with(BtfSize::default) += f;
+        }
     }
     Report { modules, totals }
 }
 
-fn module_sizes(base: &Btf, index: &BaseIndex, path: &Path) -> Result<Sizes> {
+fn module_sizes(base: &Btf, index: &BaseIndex, path: &Path, full: bool) -> Result<Sizes> {
     let name = path.display().to_string();
     let bytes =
         std::fs::read(path).map_err(|e| Error::new(ErrorKind::Io, e.to_string()).in_file(&name))?;
@@ -157,26 +168,46 @@ fn module_sizes(base: &Btf, index: &BaseIndex, path: &Path) -> Result<Sizes> {
         dedup_bytes,
         dedup_types: out.local_len() as u64,
         saved_bytes: shipped_bytes as i64 - dedup_bytes as i64,
+        full: full
+            .then(|| crate::analyze::full::full(&btf).map(|f| BtfSize::of(&f)))
+            .transpose()
+            .map_err(|e| e.in_file(&name))?,
     })
 }
 
 impl Report {
     /// One line per module, then the totals.
     pub fn to_text(&self) -> String {
+        // The FULL column, when the report has one.
+        let has_full = self.totals.full.is_some();
+        let full = |f: Option<BtfSize>| match (has_full, f) {
+            (false, _) => String::new(),
+            (true, f) => format!(" {:>11}", f.map_or(0, |f| f.bytes)),
+        };
         let mut s = format!(
-            "{:>9} {:>9} {:>10} {:>10} {:>8}  module\n",
-            "types", "dedup", "bytes", "dedup", "saved"
+            "{:>9} {:>9} {:>10} {:>10} {:>8}{}  module\n",
+            "types",
+            "dedup",
+            "bytes",
+            "dedup",
+            "saved",
+            if has_full {
+                format!(" {:>11}", "FULL")
+            } else {
+                String::new()
+            }
         );
         for m in &self.modules {
             match (&m.sizes, &m.error) {
                 (Some(z), _) => {
                     s += &format!(
-                        "{:>9} {:>9} {:>10} {:>10} {:>8}  {}\n",
+                        "{:>9} {:>9} {:>10} {:>10} {:>8}{}  {}\n",
                         z.shipped_types,
                         z.dedup_types,
                         z.shipped_bytes,
                         z.dedup_bytes,
                         z.saved_bytes,
+                        full(z.full),
                         m.path
                     )
                 }
@@ -185,12 +216,13 @@ impl Report {
         }
         let t = &self.totals;
         s += &format!(
-            "{:>9} {:>9} {:>10} {:>10} {:>8}  total: {} modules, {} shrink, {} failed\n",
+            "{:>9} {:>9} {:>10} {:>10} {:>8}{}  total: {} modules, {} shrink, {} failed\n",
             t.shipped_types,
             t.dedup_types,
             t.shipped_bytes,
             t.dedup_bytes,
             t.saved_bytes,
+            full(t.full),
             t.modules,
             t.shrunk,
             t.failed

@@ -35,6 +35,10 @@ pub struct SplitArgs {
     /// JSON instead of text.
     #[arg(long)]
     json: bool,
+    /// Add a FULL column: each module's BTF as it would be without split
+    /// BTF (its types and the base types they reach, deduplicated alone).
+    #[arg(long)]
+    full: bool,
 }
 
 pub fn run_dedup(args: DedupArgs) -> Result<()> {
@@ -64,7 +68,7 @@ pub fn run_split(args: SplitArgs, out: &mut impl Write) -> Result<()> {
             eprint!("\r{done}/{all} modules");
         }
     };
-    let report = pool.install(|| resplit::resplit(&base, &index, &files, &progress));
+    let report = pool.install(|| resplit::resplit(&base, &index, &files, args.full, &progress));
     if tty {
         eprint!("\r\x1b[K");
     }
