@@ -30,6 +30,8 @@ pub struct CompatReport {
 
 /// How many embedding member paths the text report lists per type.
 const PATHS_SHOWN: usize = 3;
+/// How many size changes behind pointers the text report lists.
+const SIZE_CHANGES_SHOWN: usize = 10;
 
 impl CompatReport {
     pub fn to_text(&self) -> String {
@@ -65,11 +67,18 @@ impl CompatReport {
                 };
             }
         }
-        for c in &self.size_changes {
+        for c in self.size_changes.iter().take(SIZE_CHANGES_SHOWN) {
             let _ = writeln!(
                 s,
                 "  size change: {} {} is {} bytes in the module's base, {} in the target [{}]",
                 c.kind, c.name, c.size, c.target_size, c.target_id
+            );
+        }
+        let more = self.size_changes.len().saturating_sub(SIZE_CHANGES_SHOWN);
+        if more > 0 {
+            let _ = writeln!(
+                s,
+                "  ... and {more} more size changes (the JSON report lists all)"
             );
         }
         s

@@ -178,6 +178,13 @@ fn label(k: u32, name: &[u8]) -> String {
     format!("{} {name}", kind_name(k).to_lowercase())
 }
 
+/// `struct foo (24 bytes)`.
+fn sized_label(d: &DistType) -> String {
+    let size = d.rec[TYPE];
+    let unit = if size == 1 { "byte" } else { "bytes" };
+    format!("{} ({size} {unit})", label(d.kind(), &d.name))
+}
+
 /// Whether target type `t` must also match by size: libbpf's rule.
 fn needs_size(index: &TargetIndex, t: &[u32]) -> bool {
     match kind(t) {
@@ -441,10 +448,10 @@ impl<'t> Relocation<'t> {
         for &at in ambiguous.values() {
             let p = &mut self.problems[at];
             let ids: Vec<String> = p.candidates.iter().map(|c| format!("[{}]", c.id)).collect();
+            let d = &dist[p.id as usize];
             p.message = format!(
-                "{} ({} bytes) has {} candidates in the target: {}",
-                label(kind(&dist[p.id as usize].rec), &dist[p.id as usize].name),
-                p.size,
+                "{} has {} candidates in the target: {}",
+                sized_label(d),
                 p.candidates.len(),
                 ids.join(", ")
             );
@@ -500,7 +507,7 @@ impl<'t> Relocation<'t> {
                 .iter()
                 .map(|&(holder, member)| member_path(split, local, holder, member))
                 .collect();
-            let what = format!("{} ({} bytes)", label(k, &dt.name), dt.rec[TYPE]);
+            let what = sized_label(dt);
             let message = if candidates.is_empty() {
                 format!("{what} is not in the target")
             } else if only_size {
