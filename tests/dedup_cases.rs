@@ -7,7 +7,7 @@ mod libbpf;
 #[path = "common/rawbtf.rs"]
 mod rawbtf;
 
-use btfscope::btf::Btf;
+use btfscope::btf::{Btf, Endian};
 use btfscope::dedup::{dedup, dedup_split, BaseIndex};
 use rawbtf::*;
 
@@ -441,4 +441,96 @@ fn split_strings_found_in_base_are_reused() {
         Btf::parse_split(&out, &base_btf).unwrap().string_bytes(),
         b"fresh\0"
     );
+}
+
+/// Big-endian BTF is deduplicated in its own byte order, as libbpf does.
+#[test]
+fn big_endian_input_stays_big_endian() {
+    let mut r = Raw::base();
+    for _ in 0..2 {
+        let int = r.int("int", 4);
+        let s = r.next_id + 1;
+        let p = r.ptr(s);
+        r.strukt("s", 16, &[("next", p, 0), ("v", int, 64)]);
+    }
+    let big = Btf::parse(&r.bytes()).unwrap().to_bytes_in(Endian::Big);
+    let out = check("big endian", &big);
+    assert_eq!(Btf::parse(&out).unwrap().endian(), Endian::Big);
+}
+
+// Deliberate differences from libbpf 1.7, all on malformed input
+// (docs/DEDUP.md). libbpf is not run on these.
+
+/// A loop made of reference types only (typedef → pointer → typedef, twice
+/// in one unit, met before either is deduplicated) sends libbpf 1.7's
+/// identical-types check round the loop forever; ours gives up after
+/// visiting every id once and keeps the struct apart.
+#[test]
+fn deviation_reference_loop_terminates() {
+    let recursive_typedef = |r: &mut Raw| {
+        let t = r.next_id;
+        r.typedef("T", t + 1);
+        r.ptr(t);
+        t
+    };
+    let mut r = Raw::base();
+    let t1 = r.next_id + 1;
+    r.strukt("s", 16, &[("a", t1, 0), ("b", t1, 64)]);
+    recursive_typedef(&mut r);
+    // The second struct comes before its two copies of T.
+    let s2 = r.next_id;
+    r.strukt("s", 16, &[("a", s2 + 1, 0), ("b", s2 + 3, 64)]);
+    recursive_typedef(&mut r);
+    recursive_typedef(&mut r);
+    let raw = r.bytes();
+    let out = dedup(&Btf::parse(&raw).unwrap()).unwrap();
+    assert_eq!(out.local_len(), 4, "s, T, *T and the second s");
+}
+
+/// More than 65535 members: libbpf 1.7 reads vlen as 16 bits and would
+/// misread the record; ours refuses.
+#[test]
+fn deviation_vlen_above_16_bits_is_refused() {
+    let mut r = Raw::base();
+    let int = r.int("int", 4);
+    let n = 0x1_0000u32;
+    let mut w = vec![0, info(STRUCT, n, false), 4];
+    for _ in 0..n {
+        w.extend_from_slice(&[0, int, 0]);
+    }
+    r.add(&w);
+    let err = dedup(&Btf::parse(&r.bytes()).unwrap()).unwrap_err();
+    assert_eq!(err.kind, btfscope::ErrorKind::Limit);
+}
+
+/// A FWD's unused type word is not validated by parsers, but libbpf remaps
+/// it; out of range, libbpf would read past its tables. Ours refuses.
+#[test]
+fn deviation_fwd_with_out_of_range_type_word_is_refused() {
+    let mut r = Raw::base();
+    let n = r.str("f");
+    r.add(&[n, info(FWD, 0, false), 1000]);
+    let err = dedup(&Btf::parse(&r.bytes()).unwrap()).unwrap_err();
+    assert_eq!(err.kind, btfscope::ErrorKind::BadTypeId);
+}
+
+/// A type section that does not start right after the header: libbpf 1.7
+/// keeps the input's type_off in its output header while writing the types
+/// right after it. Ours writes a consistent header (type_off 0), and the
+/// result equals the deduplication of the same BTF laid out normally.
+#[test]
+fn deviation_type_section_offset_is_normalised() {
+    let mut r = Raw::base();
+    for _ in 0..2 {
+        r.int("int", 4);
+    }
+    let normal = r.bytes();
+    let mut gapped = normal.clone();
+    // type_off 4, str_off + 4, and four padding bytes before the types.
+    gapped[8..12].copy_from_slice(&4u32.to_le_bytes());
+    let str_off = u32::from_le_bytes(gapped[16..20].try_into().unwrap()) + 4;
+    gapped[16..20].copy_from_slice(&str_off.to_le_bytes());
+    gapped.splice(24..24, [0u8; 4]);
+    let ours = dedup(&Btf::parse(&gapped).unwrap()).unwrap().to_bytes();
+    assert_eq!(ours, check("normal layout", &normal));
 }
