@@ -2,16 +2,17 @@
 //! called from a Web Worker (www/src/worker.js). Files arrive as bytes,
 //! results leave as plain JS objects; all analysis is the library's.
 
-use js_sys::{Function, Uint8Array};
+use js_sys::{Array, Uint8Array};
 use rayon::prelude::*;
+use self_cell::self_cell;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::analyze::graph::{neighbours, split_graph};
-use crate::analyze::stat::{stat, Stat};
+use crate::analyze::report::{module_result, ModuleResult, NamedInput};
 use crate::btf::Btf;
 use crate::intake::Input;
-use crate::Result;
+use crate::{Error, ErrorKind, Result};
 
 #[cfg(feature = "threads")]
 pub use wasm_bindgen_rayon::init_thread_pool;
@@ -39,108 +40,105 @@ pub fn base_types(bytes: &[u8]) -> Option<u32> {
     Some(btf.local_len() as u32)
 }
 
+self_cell!(
+    /// A base BTF parsed over its own copy of the `.BTF` bytes.
+    struct OwnedBase {
+        owner: Vec<u8>,
+        #[covariant]
+        dependent: Btf,
+    }
+);
+
+/// One analysis run: the base, parsed once, and the batches of modules
+/// analysed on it. The page reads files between batches.
+#[wasm_bindgen]
+pub struct Session {
+    base: Option<OwnedBase>,
+}
+
 /// One file's outcome; a bad file fails alone and the batch carries on.
 #[derive(Serialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 enum Outcome {
-    Ok { stat: Stat },
+    Ok { result: ModuleResult },
     Failed { error: String },
 }
 
-/// Analyses files `0..count` against `base`, `batch` files at a time:
-/// `read(i)` returns file `i`'s bytes, `report(first, outcomes)` receives
-/// each batch's results in order. Within a batch files are analysed in
-/// parallel; between batches the caller can show progress.
 #[wasm_bindgen]
-pub fn analyze(
-    base: Option<Vec<u8>>,
-    count: u32,
-    batch: u32,
-    read: &Function,
-    report: &Function,
-) -> Result<(), JsError> {
-    with_base(base.as_deref(), |base| {
-        let mut first = 0;
-        while first < count {
-            let end = count.min(first + batch.max(1));
-            let files = (first..end)
-                .map(|i| read_file(read, i))
-                .collect::<Result<Vec<_>, JsValue>>()
-                .map_err(js_error)?;
-            let outcomes: Vec<Outcome> = files
-                .par_iter()
-                .map(|bytes| match analyze_file(bytes, base) {
-                    Ok(stat) => Outcome::Ok { stat },
-                    Err(e) => Outcome::Failed {
-                        error: e.to_string(),
-                    },
-                })
-                .collect();
-            report
-                .call2(&JsValue::NULL, &first.into(), &to_js(&outcomes)?)
-                .map_err(js_error)?;
-            first = end;
-        }
-        Ok(())
-    })
-}
-
-fn analyze_file(bytes: &[u8], base: Option<&Btf>) -> Result<Stat> {
-    Input::open(bytes)?.with_btf(base, |btf| Ok(stat(btf)))
-}
-
-/// The type graph of `module` on `base`: its own types and the base types
-/// they use; with `expand`, only that type and what it refers to.
-#[wasm_bindgen]
-pub fn graph(
-    base: Option<Vec<u8>>,
-    module: &[u8],
-    expand: Option<u32>,
-) -> Result<JsValue, JsError> {
-    let graph = with_base(base.as_deref(), |base| {
-        Input::open(module)?
-            .with_btf(base, |btf| {
-                Ok(match expand {
-                    Some(id) => neighbours(btf, id),
-                    None => split_graph(btf),
-                })
+impl Session {
+    /// A session on the base BTF in `base` (any file intake reads, e.g. a
+    /// vmlinux), or without a base.
+    #[wasm_bindgen(constructor)]
+    pub fn new(base: Option<Vec<u8>>) -> Result<Session, JsError> {
+        let base = base
+            .map(|bytes| -> Result<OwnedBase> {
+                let input = Input::open(&bytes)?;
+                // Parsed in place first for errors with offsets in the file;
+                // then only the .BTF section is kept, not a whole vmlinux.
+                input.parse_btf(None)?;
+                let section = input.btf_bytes().unwrap_or_default().to_vec();
+                OwnedBase::try_new(section, |section| Btf::parse(section))
             })
-            .map_err(JsError::from)
-    })?;
-    to_js(&graph)
+            .transpose()
+            .map_err(|e| JsError::new(&e.in_file("base").to_string()))?;
+        Ok(Session { base })
+    }
+
+    /// Analyses modules in parallel: `names[i]` is the file name of
+    /// `files[i]` (a `Uint8Array`). The outcomes (the report's module rows:
+    /// SPLIT as shipped, FULL, kinds) come back in the same order.
+    pub fn analyze(&self, names: Vec<String>, files: Array) -> Result<JsValue, JsError> {
+        let files: Vec<Vec<u8>> = files
+            .iter()
+            .map(|f| f.dyn_into::<Uint8Array>().map(|a| a.to_vec()))
+            .collect::<Result<_, _>>()
+            .map_err(|_| JsError::new("analyze takes an array of Uint8Array"))?;
+        let outcomes: Vec<Outcome> = names
+            .into_par_iter()
+            .zip(files)
+            .map(|(name, bytes)| match self.analyze_module(name, &bytes) {
+                Ok(result) => Outcome::Ok { result },
+                Err(e) => Outcome::Failed {
+                    error: e.to_string(),
+                },
+            })
+            .collect();
+        to_js(&outcomes)
+    }
+
+    /// The type graph of `module` on the base: its own types and the base
+    /// types they use; with `expand`, only that type and what it refers to.
+    pub fn graph(&self, module: &[u8], expand: Option<u32>) -> Result<JsValue, JsError> {
+        let graph = Input::open(module)?.with_btf(self.base(), |btf| {
+            Ok(match expand {
+                Some(id) => neighbours(btf, id),
+                None => split_graph(btf),
+            })
+        })?;
+        to_js(&graph)
+    }
 }
 
-/// Runs `f` on the parsed base BTF, if one is given.
-fn with_base<T>(
-    base: Option<&[u8]>,
-    f: impl FnOnce(Option<&Btf>) -> Result<T, JsError>,
-) -> Result<T, JsError> {
-    let Some(bytes) = base else {
-        return f(None);
-    };
-    let input = Input::open(bytes).map_err(|e| e.in_file("base"))?;
-    let btf = input.parse_btf(None).map_err(|e| e.in_file("base"))?;
-    f(Some(&btf))
-}
+impl Session {
+    fn base(&self) -> Option<&Btf<'_>> {
+        self.base.as_ref().map(OwnedBase::borrow_dependent)
+    }
 
-fn read_file(read: &Function, index: u32) -> Result<Vec<u8>, JsValue> {
-    let bytes: Uint8Array = read.call1(&JsValue::NULL, &index.into())?.dyn_into()?;
-    Ok(bytes.to_vec())
+    fn analyze_module(&self, name: String, bytes: &[u8]) -> Result<ModuleResult> {
+        let base = self.base().ok_or_else(|| {
+            Error::new(
+                ErrorKind::MissingBase,
+                "no base BTF: add the vmlinux these modules were built against",
+            )
+        })?;
+        module_result(base, None, &NamedInput { name, bytes })
+    }
 }
 
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
     value
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
         .map_err(|e| JsError::new(&e.to_string()))
-}
-
-/// A JS exception thrown by a callback, passed on with its message.
-fn js_error(e: JsValue) -> JsError {
-    let message = e
-        .dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .unwrap_or_else(|| format!("{e:?}"));
-    JsError::new(&message)
 }
 
 #[cfg(test)]

@@ -3,9 +3,9 @@
 // fresh profile, record every request the page makes.
 
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
@@ -51,9 +51,13 @@ export function recordRequests(context) {
   return requests;
 }
 
-/** Runs the CLI and parses its JSON output. */
-export function cli(...args) {
-  return JSON.parse(execFileSync(CLI, args, { encoding: 'utf8', maxBuffer: 1 << 28 }));
+/** `btfscope report --json` over `modules` on `base`: its module rows by name. */
+export function cliReport(base, modules) {
+  const out = join(mkdtempSync(join(tmpdir(), 'btfscope-report-')), 'report.json');
+  execFileSync(CLI, ['report', '-B', base, ...modules, '--json', out], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const report = JSON.parse(readFileSync(out, 'utf8'));
+  rmSync(dirname(out), { recursive: true, force: true });
+  return new Map(report.modules.map((m) => [m.name, m]));
 }
 
 export function screenshotPath(name) {

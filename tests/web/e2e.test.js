@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, statSync, writeFileSync, readFileSync } from '
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { ROOT, serve, launch, recordRequests, cli, screenshotPath } from './browser.js';
+import { ROOT, serve, launch, recordRequests, cliReport, screenshotPath } from './browser.js';
 
 const FIXTURES = join(ROOT, 'tests/fixtures');
 const KERNEL = join(homedir(), '.cache/btfscope');
@@ -51,17 +51,23 @@ function tableRows() {
   );
 }
 
-/** Asserts that a table row shows exactly what `btfscope stat --json` says. */
-function assertRowMatchesCli(row, file, base) {
-  const stat = cli('stat', '--json', '-B', base, file);
-  const [, fileBytes, btfBytes, types, typeBytes, stringBytes, status] = row.cells;
+const STATUS = 8; // the table's last column
+
+/** Asserts that a table row shows exactly what `btfscope report --json` says. */
+function assertRowMatchesCli(row, file, cliRow) {
+  const [, fileBytes, splitBytes, splitTypes, fullBytes, fullTypes, saved, baseTypes, status] = row.cells;
   assert.equal(status, 'ok', row.path);
   assert.equal(num(fileBytes), statSync(file).size, `${row.path} file bytes`);
-  assert.equal(num(btfBytes), stat.total_bytes, `${row.path} BTF bytes`);
-  assert.equal(num(types), stat.types, `${row.path} types`);
-  assert.equal(num(typeBytes), stat.type_len, `${row.path} type bytes`);
-  assert.equal(num(stringBytes), stat.str_len, `${row.path} string bytes`);
+  assert.equal(num(splitBytes), cliRow.split.bytes, `${row.path} SPLIT bytes`);
+  assert.equal(num(splitTypes), cliRow.split.types, `${row.path} SPLIT types`);
+  assert.equal(num(fullBytes), cliRow.full.bytes, `${row.path} FULL bytes`);
+  assert.equal(num(fullTypes), cliRow.full.types, `${row.path} FULL types`);
+  assert.equal(num(saved), cliRow.full.bytes - cliRow.split.bytes, `${row.path} saved`);
+  assert.equal(num(baseTypes), cliRow.base_types_reached, `${row.path} base types`);
 }
+
+const SAMPLE_BASE = join(FIXTURES, 'vmlinux.btf.xz');
+const SAMPLE_MODULES = ['nfs.btf.xz', 'mlx5_core.btf.xz'].map((f) => join(FIXTURES, f));
 
 test('the sample loads on first open, threaded, and matches the CLI', async () => {
   await page.goto(server.url);
@@ -70,10 +76,12 @@ test('the sample loads on first open, threaded, and matches the CLI', async () =
   await page.waitForFunction(() => /threads/.test(document.getElementById('core-badge').textContent));
   const rows = await tableRows();
   assert.deepEqual(rows.map((r) => r.path).sort(), ['sample/mlx5_core.btf.xz', 'sample/nfs.btf.xz']);
+  const expected = cliReport(SAMPLE_BASE, SAMPLE_MODULES);
   for (const row of rows) {
-    assertRowMatchesCli(row, join(FIXTURES, row.path.replace('sample/', '')), join(FIXTURES, 'vmlinux.btf.xz'));
+    const name = row.path.replace('sample/', '');
+    assertRowMatchesCli(row, join(FIXTURES, name), expected.get(name));
   }
-  assert.match(await page.textContent('#summary'), /vmlinux · 100,799 types/);
+  assert.match(await page.textContent('#summary'), /vmlinuxbase · 100,799 types/);
   await page.screenshot({ path: screenshotPath('sample-table') });
 });
 
@@ -83,13 +91,14 @@ test('real files through the file input: base detected, a bad file reported, the
   writeFileSync(bad, Buffer.from('\x7fELF but not really an object file'));
   await page.setInputFiles('#pick-files', [modules[0], modules[1], bad, VMLINUX, modules[2], modules[3], modules[4]]);
   await done();
-  assert.match(await page.textContent('#summary'), /vmlinux-6\.1\.0-55 · [\d,]+ types/);
+  assert.match(await page.textContent('#summary'), /vmlinux-6\.1\.0-55base · [\d,]+ types/);
   const rows = await tableRows();
   assert.equal(rows.length, 6);
   const broken = rows.find((r) => r.path === 'broken.ko');
-  assert.match(broken.cells[6], /^error: broken\.ko|^error: /);
+  assert.match(broken.cells[STATUS], /^error: /);
+  const expected = cliReport(VMLINUX, modules);
   for (const row of rows.filter((r) => r !== broken)) {
-    assertRowMatchesCli(row, modules.find((m) => m.endsWith(`/${row.path}`)), VMLINUX);
+    assertRowMatchesCli(row, modules.find((m) => m.endsWith(`/${row.path}`)), expected.get(row.path));
   }
   await page.screenshot({ path: screenshotPath('real-files-table') });
 });
@@ -107,6 +116,7 @@ test('charts, module detail with the type graph', async () => {
   await page.waitForSelector('#view-module:not([hidden])');
   await page.waitForFunction(() => /module types \(blue\)/.test(document.getElementById('graph-note').textContent));
   assert.match(await page.textContent('#detail-body'), /STRUCT/);
+  assert.match(await page.textContent('#detail-body'), /FULL/);
   assert.match(page.url(), /#view=module&module=sample%2Fnfs\.btf\.xz/);
   await page.screenshot({ path: screenshotPath('module-detail') });
 });
@@ -129,7 +139,7 @@ test('report: export JSON, copy as text, import it back', async () => {
   assert.equal(report.base.types, 100799);
   assert.equal(report.modules.length, 2);
   const nfs = report.modules.find((m) => m.path === 'sample/nfs.btf.xz');
-  assert.deepEqual(nfs.stat, cli('stat', '--json', '-B', join(FIXTURES, 'vmlinux.btf.xz'), join(FIXTURES, 'nfs.btf.xz')));
+  assert.deepEqual(nfs.result, cliReport(SAMPLE_BASE, SAMPLE_MODULES).get('nfs.btf.xz'));
 
   await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
   await page.click('#copy-text');
@@ -149,7 +159,7 @@ test('names from an imported report are shown as text, never markup', async () =
   const dir = mkdtempSync(join(tmpdir(), 'btfscope-report-'));
   const file = join(dir, 'evil.json');
   writeFileSync(file, JSON.stringify({
-    format: 'btfscope-web-report', version: 1, base: null, elapsed_ms: 1,
+    format: 'btfscope-web-report', version: 2, base: null, elapsed_ms: 1,
     modules: [{ path: evil, file_bytes: 1, status: 'failed', error: '<b>bold</b><script>alert(2)</script>' }],
   }));
   await page.goto(`${server.url}#view=modules`);
@@ -159,7 +169,7 @@ test('names from an imported report are shown as text, never markup', async () =
   assert.equal(await page.locator('main img, main b, main script').count(), 0);
   const [row] = await tableRows();
   assert.equal(row.path, evil);
-  assert.match(row.cells[6], /<b>bold<\/b><script>/);
+  assert.match(row.cells[STATUS], /<b>bold<\/b><script>/);
   await page.click('.tbody .tr');
   assert.equal(await page.locator('#view-module img, #view-module b').count(), 0);
   assert.match(await page.textContent('#detail-title'), /<img src=\/evil/);

@@ -9,8 +9,8 @@ import { bytes, count } from './format.js';
 const KIND_COLOURS = {
   INT: '#4e79a7', PTR: '#f28e2b', ARRAY: '#e15759', STRUCT: '#76b7b2', UNION: '#59a14f',
   ENUM: '#edc948', FWD: '#b07aa1', TYPEDEF: '#ff9da7', VOLATILE: '#9c755f', CONST: '#bab0ac',
-  RESTRICT: '#8cd17d', FUNC: '#499894', FUNC_PROTO: '#d37295', VAR: '#a0cbe8', DATASEC: '#fabfd2',
-  FLOAT: '#b6992d', DECL_TAG: '#86bcb6', TYPE_TAG: '#d4a6c8', ENUM64: '#f1ce63',
+  RESTRICT: '#8cd17d', FUNC: '#7b4fa0', FUNC_PROTO: '#d37295', VAR: '#a0cbe8', DATASEC: '#fabfd2',
+  FLOAT: '#b6992d', DECL_TAG: '#86bcb6', TYPE_TAG: '#d4a6c8', ENUM64: '#c49c0b',
 };
 export const kindColour = (kind) => KIND_COLOURS[kind] || '#888';
 
@@ -20,14 +20,18 @@ const GAP = 6;
 
 const title = (text) => s('title', null, text);
 
-/** Horizontal bars for the `top` largest modules: shipped split BTF, plus FULL when known. */
+const analysed = (rows) => rows.filter((r) => r.result);
+const splitBytes = (r) => r.result.split.bytes;
+/** Bytes of a module's type records: its kinds' bytes. */
+export const typeBytes = (result) => result.kinds.kinds.reduce((a, k) => a + k.bytes, 0);
+
+/** Paired bars for the `top` modules with the largest FULL BTF: FULL and SPLIT. */
 export function sizeBars(rows, top = 25) {
-  const ranked = rows.filter((r) => r.stat).sort((a, b) => b.stat.total_bytes - a.stat.total_bytes).slice(0, top);
-  const hasFull = ranked.some((r) => r.full_bytes !== undefined);
-  const max = Math.max(1, ...ranked.map((r) => Math.max(r.stat.total_bytes, r.full_bytes || 0)));
+  const ranked = analysed(rows).sort((a, b) => b.result.full.bytes - a.result.full.bytes).slice(0, top);
+  const max = Math.max(1, ...ranked.map((r) => r.result.full.bytes));
   const width = 1000;
   const scale = (v) => ((width - LABEL_WIDTH - 110) * v) / max;
-  const per = hasFull ? 2 * BAR_HEIGHT + GAP : BAR_HEIGHT + GAP;
+  const per = 2 * BAR_HEIGHT + GAP;
   const svg = s('svg', { viewBox: `0 0 ${width} ${ranked.length * per + 10}`, class: 'chart', role: 'img' });
   ranked.forEach((r, i) => {
     const y = i * per;
@@ -38,17 +42,21 @@ export function sizeBars(rows, top = 25) {
           title(`${r.path}: ${what} ${count(value)} bytes`)),
         s('text', { x: LABEL_WIDTH + scale(value) + 6, y: y + dy + BAR_HEIGHT - 5, class: 'value' }, bytes(value)),
       );
-    bar(r.stat.total_bytes, 0, 'split', 'split BTF as shipped');
-    if (hasFull && r.full_bytes !== undefined) bar(r.full_bytes, BAR_HEIGHT, 'full', 'FULL (stand-alone)');
+    bar(r.result.full.bytes, 0, 'full', 'FULL (stand-alone, deduplicated)');
+    bar(splitBytes(r), BAR_HEIGHT, 'split', 'SPLIT as shipped');
   });
+  const legendY = ranked.length * per + 16;
+  svg.setAttribute('viewBox', `0 0 ${width} ${legendY + 24}`);
+  [['full', 'FULL: stand-alone, deduplicated'], ['split', 'SPLIT: as shipped, on vmlinux']].forEach(([cls, text], i) =>
+    svg.append(s('rect', { x: LABEL_WIDTH + i * 300, y: legendY, width: 14, height: 14, class: cls }), s('text', { x: LABEL_WIDTH + i * 300 + 20, y: legendY + 12, class: 'label' }, text)));
   return svg;
 }
 
 /** Bytes per kind, stacked, for the `top` largest modules, with a legend. */
 export function kindStacks(rows, top = 20) {
-  const ranked = rows.filter((r) => r.stat).sort((a, b) => b.stat.type_len - a.stat.type_len).slice(0, top);
-  const kinds = [...new Set(ranked.flatMap((r) => r.stat.kinds.map((k) => k.kind)))];
-  const max = Math.max(1, ...ranked.map((r) => r.stat.type_len));
+  const ranked = analysed(rows).sort((a, b) => typeBytes(b.result) - typeBytes(a.result)).slice(0, top);
+  const kinds = [...new Set(ranked.flatMap((r) => r.result.kinds.kinds.map((k) => k.kind)))];
+  const max = Math.max(1, ...ranked.map((r) => typeBytes(r.result)));
   const width = 1000;
   const scale = (v) => ((width - LABEL_WIDTH - 110) * v) / max;
   const per = BAR_HEIGHT + GAP;
@@ -58,7 +66,7 @@ export function kindStacks(rows, top = 20) {
     const y = i * per;
     svg.append(s('text', { x: LABEL_WIDTH - 8, y: y + BAR_HEIGHT - 4, class: 'label', 'text-anchor': 'end' }, r.name));
     let x = LABEL_WIDTH;
-    for (const k of r.stat.kinds) {
+    for (const k of r.result.kinds.kinds) {
       const w = scale(k.bytes);
       svg.append(
         s('rect', { x, y, width: w, height: BAR_HEIGHT - 2, fill: kindColour(k.kind) },
@@ -66,7 +74,7 @@ export function kindStacks(rows, top = 20) {
       );
       x += w;
     }
-    svg.append(s('text', { x: x + 6, y: y + BAR_HEIGHT - 5, class: 'value' }, bytes(r.stat.type_len)));
+    svg.append(s('text', { x: x + 6, y: y + BAR_HEIGHT - 5, class: 'value' }, bytes(typeBytes(r.result))));
   });
   kinds.forEach((kind, i) => {
     const x = LABEL_WIDTH + (i % 6) * 130;
@@ -122,18 +130,18 @@ function squarify(items, x, y, w, h, out) {
 export function treemap(rows, onSelect) {
   const width = 1000;
   const height = 520;
-  const sized = rows.filter((r) => r.stat && r.stat.total_bytes > 0).sort((a, b) => b.stat.total_bytes - a.stat.total_bytes);
-  const total = sized.reduce((a, r) => a + r.stat.total_bytes, 0);
-  const items = sized.map((r) => ({ item: r, area: (r.stat.total_bytes / total) * width * height }));
+  const sized = analysed(rows).filter((r) => splitBytes(r) > 0).sort((a, b) => splitBytes(b) - splitBytes(a));
+  const total = sized.reduce((a, r) => a + splitBytes(r), 0);
+  const items = sized.map((r) => ({ item: r, area: (splitBytes(r) / total) * width * height }));
   const svg = s('svg', { viewBox: `0 0 ${width} ${height}`, class: 'chart treemap', role: 'img' });
   const cells = squarify(items, 0, 0, width, height, []);
   cells.forEach((c, i) => {
     const g = s('g', { class: 'cell', tabindex: c.w * c.h > 400 ? 0 : -1, onclick: () => onSelect(c.item) },
       s('rect', { x: c.x, y: c.y, width: c.w, height: c.h, fill: `hsl(${(i * 47) % 360} 45% 72%)` }),
-      title(`${c.item.path}: ${count(c.item.stat.total_bytes)} bytes`));
+      title(`${c.item.path}: ${count(splitBytes(c.item))} bytes`));
     if (c.w > 60 && c.h > 18) {
       g.append(s('text', { x: c.x + 4, y: c.y + 14, class: 'cell-label' }, c.item.name));
-      if (c.h > 34) g.append(s('text', { x: c.x + 4, y: c.y + 29, class: 'cell-value' }, bytes(c.item.stat.total_bytes)));
+      if (c.h > 34) g.append(s('text', { x: c.x + 4, y: c.y + 29, class: 'cell-value' }, bytes(splitBytes(c.item))));
     }
     svg.append(g);
   });
@@ -142,14 +150,11 @@ export function treemap(rows, onSelect) {
 
 /** All three charts with their headings. */
 export function chartsView(rows, onSelect) {
-  if (!rows.some((r) => r.stat)) return [h('p', { class: 'hint' }, 'No analysed modules yet.')];
-  const hasFull = rows.some((r) => r.full_bytes !== undefined);
+  const done = analysed(rows);
+  if (!done.length) return [h('p', { class: 'hint' }, 'No analysed modules yet.')];
   return [
-    h('section', { class: 'card' },
-      h('h3', null, hasFull ? 'FULL vs SPLIT BTF, largest modules' : 'Split BTF as shipped, largest modules'),
-      hasFull ? null : h('p', { class: 'hint' }, 'FULL (stand-alone) sizes appear once the dedup analysis is available.'),
-      sizeBars(rows)),
-    h('section', { class: 'card' }, h('h3', null, 'Type bytes per kind, largest modules'), kindStacks(rows)),
-    h('section', { class: 'card' }, h('h3', null, `Treemap of module BTF sizes (${count(rows.filter((r) => r.stat).length)} modules)`), treemap(rows, onSelect)),
+    h('section', { class: 'card' }, h('h3', null, 'FULL vs SPLIT BTF, the 25 modules with the largest FULL BTF'), sizeBars(rows)),
+    h('section', { class: 'card' }, h('h3', null, 'Type bytes per kind (SPLIT), largest modules'), kindStacks(rows)),
+    h('section', { class: 'card' }, h('h3', null, `Treemap of module BTF sizes as shipped (${count(done.length)} modules)`), treemap(rows, onSelect)),
   ];
 }

@@ -5,8 +5,43 @@
 
 import cytoscape from 'cytoscape';
 
-// Above this many nodes the force layout takes seconds; rings are instant.
-const FORCE_LAYOUT_LIMIT = 400;
+// The force layout runs on this (the UI) thread: only for small graphs.
+const FORCE_LAYOUT_LIMIT = 150;
+const SPACING = 34;
+// Lanes left to right: how types refer to each other, roughly callers first.
+const KIND_ORDER = ['FUNC', 'FUNC_PROTO', 'VAR', 'DATASEC', 'STRUCT', 'UNION', 'ENUM', 'ENUM64', 'FWD', 'TYPEDEF', 'PTR', 'CONST', 'VOLATILE', 'RESTRICT', 'TYPE_TAG', 'DECL_TAG', 'ARRAY', 'INT', 'FLOAT'];
+const kindRank = (kind) => (KIND_ORDER.includes(kind) ? KIND_ORDER.indexOf(kind) : KIND_ORDER.length);
+
+/**
+ * Positions for big graphs, computed at once: one lane per kind, module
+ * types first, then base types; each lane a block of rows. Returns the
+ * positions by node id and a label node per lane.
+ */
+function lanes(nodes) {
+  const groups = new Map();
+  for (const n of nodes) {
+    const key = `${n.base ? 1 : 0}:${String(kindRank(n.kind)).padStart(2, '0')}:${n.kind}`;
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push(n);
+  }
+  const positions = {};
+  const labels = [];
+  let x = 0;
+  let previousSide = 0;
+  for (const key of [...groups.keys()].sort()) {
+    const members = groups.get(key);
+    const side = Number(key[0]);
+    if (side !== previousSide) x += 3 * SPACING; // a gap between module and base types
+    previousSide = side;
+    const columns = Math.max(1, Math.ceil(Math.sqrt(members.length / 2)));
+    members.forEach((n, i) => {
+      positions[n.id] = { x: x + (i % columns) * SPACING, y: Math.floor(i / columns) * SPACING };
+    });
+    labels.push({ group: 'nodes', classes: 'lane', selectable: false, grabbable: false, data: { id: `lane:${key}`, label: `${side ? 'base ' : ''}${members[0].kind} (${members.length})` }, position: { x: x + ((columns - 1) * SPACING) / 2, y: -3 * SPACING } });
+    x += columns * SPACING + 2 * SPACING;
+  }
+  return { positions, labels };
+}
 
 const STYLE = [
   {
@@ -27,6 +62,8 @@ const STYLE = [
   { selector: 'node[?base]', style: { 'background-color': '#e8833a', shape: 'round-rectangle' } },
   { selector: 'node[!base]', style: { 'background-color': '#3a6fb0' } },
   { selector: 'node:selected', style: { 'border-width': 3, 'border-color': '#111' } },
+  { selector: 'node.lane', style: { 'background-opacity': 0, 'font-size': 44, 'font-weight': 'bold', color: '#59636e', 'text-valign': 'center', 'min-zoomed-font-size': 0, events: 'no' } },
+  { selector: '.faded', style: { opacity: 0.12 } },
   {
     selector: 'edge',
     style: { width: 1, 'line-color': '#b8c0cc', 'target-arrow-color': '#b8c0cc', 'target-arrow-shape': 'triangle', 'curve-style': 'haystack', 'arrow-scale': 0.6 },
@@ -59,24 +96,37 @@ export class TypeGraph {
     this.expanded = new Set();
     this.cy.on('tap', 'node', (event) => {
       const data = event.target.data();
+      this.highlight(event.target);
       onPick(data);
       if (data.base && !this.expanded.has(data.id)) {
         this.expanded.add(data.id);
         onExpand(Number(data.id));
       }
     });
+    this.cy.on('tap', (event) => {
+      if (event.target === this.cy) this.cy.elements().removeClass('faded');
+    });
+  }
+
+  /** Fades everything but `node` and its neighbours. */
+  highlight(node) {
+    this.cy.batch(() => {
+      this.cy.elements().addClass('faded');
+      node.closedNeighborhood().removeClass('faded');
+    });
   }
 
   show(graph) {
     this.expanded.clear();
     this.cy.elements().remove();
-    this.cy.add(elements(graph));
-    const big = graph.nodes.length > FORCE_LAYOUT_LIMIT;
-    this.cy
-      .layout(big
-        ? { name: 'concentric', concentric: (n) => (n.data('base') ? 1 : 2), levelWidth: () => 1, minNodeSpacing: 4, animate: false }
-        : { name: 'cose', animate: false, randomize: false, nodeRepulsion: () => 8000, idealEdgeLength: () => 60, numIter: 600 })
-      .run();
+    if (graph.nodes.length <= FORCE_LAYOUT_LIMIT) {
+      this.cy.add(elements(graph));
+      this.cy.layout({ name: 'cose', animate: false, randomize: false, nodeRepulsion: () => 8000, idealEdgeLength: () => 60, numIter: 400 }).run();
+    } else {
+      const { positions, labels } = lanes(graph.nodes);
+      const added = this.cy.add([...elements(graph), ...labels]);
+      added.nodes(':not(.lane)').forEach((n) => n.position(positions[n.id()]));
+    }
     this.cy.fit(undefined, 20);
   }
 

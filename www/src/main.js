@@ -8,7 +8,6 @@ import { bytes, count, duration, moduleName, isModulePath } from './format.js';
 import { filesFromDrop, filesFromInput } from './intake.js';
 import { ModuleTable } from './table.js';
 import { chartsView, kindColour } from './charts.js';
-import { TypeGraph } from './graph.js';
 import { toReport, fromReport, toText } from './report.js';
 import { readState, writeState } from './url.js';
 import { sampleFiles } from './sample.js';
@@ -16,16 +15,18 @@ import { sampleFiles } from './sample.js';
 const $ = (id) => document.getElementById(id);
 
 const COLUMNS = [
-  { key: 'name', label: 'Module', width: 'minmax(150px, 2fr)', value: (r) => r.name, text: (r) => r.name },
+  { key: 'name', label: 'Module', width: 'minmax(140px, 1.5fr)', value: (r) => r.name, text: (r) => r.name },
   numeric('file_bytes', 'File bytes', (r) => r.file_bytes, 'Size of the file as given (compressed if it is)'),
-  numeric('btf_bytes', 'BTF bytes', (r) => r.stat && r.stat.total_bytes, 'The .BTF section as shipped: split BTF on the base'),
-  numeric('types', 'Types', (r) => r.stat && r.stat.types, 'Types the module holds itself'),
-  numeric('type_len', 'Type bytes', (r) => r.stat && r.stat.type_len, 'Bytes of type records'),
-  numeric('str_len', 'String bytes', (r) => r.stat && r.stat.str_len, 'Bytes of the module\'s own strings'),
+  numeric('split_bytes', 'SPLIT bytes', (r) => r.result && r.result.split.bytes, 'The module\'s .BTF as shipped: split BTF on vmlinux'),
+  numeric('split_types', 'SPLIT types', (r) => r.result && r.result.split.types, 'Types the module\'s split BTF holds'),
+  numeric('full_bytes', 'FULL bytes', (r) => r.result && r.result.full.bytes, 'The module\'s BTF made stand-alone (with the base types it reaches) and deduplicated'),
+  numeric('full_types', 'FULL types', (r) => r.result && r.result.full.types, 'Types of the FULL BTF'),
+  numeric('saved', 'Saved', (r) => r.result && r.result.full.bytes - r.result.split.bytes, 'Bytes split BTF saves against FULL'),
+  numeric('base_types', 'Base types', (r) => r.result && r.result.base_types_reached, 'vmlinux types the module\'s types reach'),
   {
     key: 'status',
     label: 'Status',
-    width: 'minmax(90px, 1.4fr)',
+    width: 'minmax(110px, 1.5fr)',
     value: (r) => (r.status === 'failed' ? `failed: ${r.error}` : r.status),
     text: (r) => (r.status === 'failed' ? `error: ${r.error}` : r.status),
   },
@@ -87,9 +88,12 @@ function cancel() {
   finish('cancelled');
 }
 
-function finish(phase, ms) {
+function finish(phase) {
   state.run.phase = phase;
-  state.run.ms = ms ?? performance.now() - state.run.started;
+  state.run.ms = performance.now() - state.run.started;
+  // For the benchmark and tests: what the user waited, and the core's memory.
+  document.body.dataset.runMs = Math.round(state.run.ms);
+  document.body.dataset.wasmMemoryBytes = state.run.memoryBytes ?? '';
   setPhase(phase);
   renderAll();
 }
@@ -111,7 +115,7 @@ function onCore(msg) {
         const outcome = msg.outcomes[i];
         if (outcome.status === 'ok') {
           row.status = 'ok';
-          row.stat = outcome.stat;
+          row.result = outcome.result;
         } else {
           row.status = 'failed';
           row.error = outcome.error;
@@ -123,7 +127,7 @@ function onCore(msg) {
       break;
     case 'done':
       state.run.memoryBytes = msg.memoryBytes;
-      finish('done', msg.ms);
+      finish('done');
       break;
     case 'graph':
       onGraph(msg);
@@ -192,7 +196,7 @@ function renderAll() {
 
 function renderCoreBadge() {
   const c = state.core;
-  $('core-badge').textContent = c.threaded ? `${c.threads} threads` : '1 thread (page not cross-origin isolated)';
+  $('core-badge').textContent = c.threaded ? `${c.threads} thread${c.threads === 1 ? '' : 's'}` : '1 thread (page not cross-origin isolated)';
 }
 
 function renderProgress() {
@@ -217,18 +221,19 @@ function renderProgress() {
 
 function renderSummary() {
   const rows = moduleRows();
-  const ok = rows.filter((r) => r.stat);
+  const ok = rows.filter((r) => r.result);
   const failed = rows.filter((r) => r.status === 'failed').length;
-  const shipped = ok.reduce((a, r) => a + r.stat.total_bytes, 0);
-  const types = ok.reduce((a, r) => a + r.stat.types, 0);
+  const split = ok.reduce((a, r) => a + r.result.split.bytes, 0);
+  const full = ok.reduce((a, r) => a + r.result.full.bytes, 0);
   const card = (label, value, title) => h('div', { class: 'stat', title }, h('span', { class: 'value' }, value), h('span', { class: 'label' }, label));
   fill(
     $('summary'),
-    card('base', state.base ? `${moduleName(state.base.path)} · ${count(state.base.types)} types` : 'none', state.base ? state.base.path : 'No base BTF: modules cannot be read unless they carry a distilled base'),
+    card(state.base ? `base · ${count(state.base.types)} types` : 'base', state.base ? moduleName(state.base.path) : 'none', state.base ? state.base.path : 'No base BTF: add the vmlinux the modules were built against'),
     card('modules analysed', `${count(ok.length)} / ${count(rows.length)}`),
     card('failed', count(failed)),
-    card('split BTF shipped', bytes(shipped), `${count(shipped)} bytes`),
-    card('module types', count(types)),
+    card('SPLIT, as shipped', bytes(split), `${count(split)} bytes`),
+    card('FULL, stand-alone', bytes(full), `${count(full)} bytes`),
+    card(full ? `saved by split BTF (${((100 * (full - split)) / full).toFixed(1)}%)` : 'saved by split BTF', bytes(full - split), `${count(full - split)} bytes`),
   );
   $('summary').dataset.failed = failed;
 }
@@ -281,16 +286,18 @@ function renderDetail() {
   fill(title, row.name, h('span', { class: 'path' }, row.path));
   const body = [];
   if (row.error) body.push(h('p', { class: 'error-text' }, row.error));
-  if (row.stat) {
-    const st = row.stat;
+  const r = row.result;
+  if (r) {
     body.push(
       h('dl', { class: 'facts' },
         fact('file', `${count(row.file_bytes)} bytes`),
-        fact('BTF', `${count(st.total_bytes)} bytes (header ${st.hdr_len}, types ${count(st.type_len)}, strings ${count(st.str_len)})`),
-        fact('types', count(st.types)),
-        fact('split', st.split ? `yes: first id ${count(st.start_id)}, first string offset ${count(st.start_str_off)}` : 'no'),
-        fact('endian', st.endian)),
-      kindTable(st),
+        fact('SPLIT', `${count(r.split.bytes)} bytes, ${count(r.split.types)} types (as shipped)`),
+        fact('FULL', `${count(r.full.bytes)} bytes, ${count(r.full.types)} types`),
+        fact('saved', `${count(r.full.bytes - r.split.bytes)} bytes (${((100 * (r.full.bytes - r.split.bytes)) / r.full.bytes).toFixed(1)}% of FULL)`),
+        fact('base types', `${count(r.base_types_reached)} reached`),
+        fact('strings', `${count(r.kinds.string_bytes)} bytes`),
+        fact('FULL sha256', r.full_sha256.slice(0, 16) + '…')),
+      kindTable(r.kinds.kinds),
     );
   }
   fill($('detail-body'), body);
@@ -299,11 +306,11 @@ function renderDetail() {
 
 const fact = (term, value) => [h('dt', null, term), h('dd', null, value)];
 
-function kindTable(st) {
-  const max = Math.max(1, ...st.kinds.map((k) => k.bytes));
+function kindTable(kinds) {
+  const max = Math.max(1, ...kinds.map((k) => k.bytes));
   return h('table', { class: 'kinds' },
     h('thead', null, h('tr', null, h('th', null, 'kind'), h('th', { class: 'num' }, 'types'), h('th', { class: 'num' }, 'bytes'), h('th', null, ''))),
-    h('tbody', null, st.kinds.map((k) => h('tr', null,
+    h('tbody', null, kinds.map((k) => h('tr', null,
       h('td', null, k.kind),
       h('td', { class: 'num' }, count(k.count)),
       h('td', { class: 'num' }, count(k.bytes)),
@@ -323,7 +330,7 @@ function requestGraph(row) {
   if (key === graphKey) return;
   graphKey = key;
   const entry = state.files[row.index];
-  if (!row.stat || !entry || state.source === 'report') {
+  if (!row.result || !entry || state.source === 'report') {
     fill($('graph-note'), state.source === 'report' ? 'The type graph needs the files themselves; an imported report has only the figures.' : '');
     if (graphView) graphView.show({ nodes: [], edges: [] });
     return;
@@ -333,24 +340,32 @@ function requestGraph(row) {
   core.graph(key, base, entry.file, null);
 }
 
-function onGraph({ key, expand, graph }) {
-  if (key !== graphKey) return;
-  if (!graphView) {
+// cytoscape is most of the page's code: loaded when a graph is first shown.
+let graphViewLoading = null;
+function typeGraphView() {
+  graphViewLoading ||= import(/* webpackChunkName: "graph" */ './graph.js').then(({ TypeGraph }) => {
     graphView = new TypeGraph($('graph'), {
-      onPick: (n) => fill($('graph-note'), `[${n.id}] ${n.kind} ${n.name || '(anonymous)'} · ${n.base ? 'base (vmlinux) type: click to show what it refers to' : 'module type'}`),
+      onPick: (n) => fill($('graph-note'), `[${n.id}] ${n.kind} ${n.name || '(anonymous)'} · ${n.base ? 'base (vmlinux) type: its references are shown' : 'module type'}`),
       onExpand: (id) => {
         const row = selectedRow();
         const base = state.base ? state.files[state.base.index].file : null;
         core.graph(graphKey, base, state.files[row.index].file, id);
       },
     });
-  }
+    return graphView;
+  });
+  return graphViewLoading;
+}
+
+async function onGraph({ key, expand, graph }) {
+  const view = await typeGraphView();
+  if (key !== graphKey) return;
   if (expand === null) {
-    graphView.show(graph);
+    view.show(graph);
     const local = graph.nodes.filter((n) => !n.base).length;
-    fill($('graph-note'), `${count(local)} module types (blue) and ${count(graph.nodes.length - local)} base types they use (orange), ${count(graph.edges.length)} references. Scroll to zoom, drag to pan, click an orange node to expand it.`);
+    fill($('graph-note'), `${count(local)} module types (blue) and ${count(graph.nodes.length - local)} base types they use (orange), ${count(graph.edges.length)} references. Scroll to zoom, drag to pan, click a type to see its neighbours; clicking an orange one adds what it refers to.`);
   } else {
-    graphView.expand(expand, graph);
+    view.expand(expand, graph);
   }
 }
 
@@ -369,7 +384,7 @@ function setView(view) {
 }
 
 const table = new ModuleTable($('table'), COLUMNS, {
-  initialSort: 'btf_bytes',
+  initialSort: 'full_bytes',
   onSelect: (row) => selectModule(row, 'module'),
   onSort: (sort) => {
     ui.sort = sort;

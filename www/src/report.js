@@ -5,7 +5,7 @@
 import { count } from './format.js';
 
 const FORMAT = 'btfscope-web-report';
-const VERSION = 1;
+const VERSION = 2;
 const MAX_MODULES = 100000;
 const STATUSES = new Set(['ok', 'failed', 'pending', 'cancelled']);
 
@@ -14,7 +14,7 @@ const exported = (row) => ({
   file_bytes: row.file_bytes,
   status: row.status,
   ...(row.error ? { error: row.error } : {}),
-  ...(row.stat ? { stat: row.stat } : {}),
+  ...(row.result ? { result: row.result } : {}),
 });
 
 /** The results as a plain object (what "Export JSON" saves). */
@@ -42,19 +42,31 @@ function text(value, what, max = 4096) {
   return value.slice(0, max);
 }
 
-const STAT_NUMBERS = ['hdr_len', 'type_len', 'str_len', 'layout_len', 'total_bytes', 'types', 'start_id', 'start_str_off'];
+const size = (value, what) => ({
+  types: number(value && value.types, `${what}.types`),
+  bytes: number(value && value.bytes, `${what}.bytes`),
+});
 
-function stat(value, where) {
-  if (typeof value !== 'object' || value === null) throw new ReportError(`${where}: stat is not an object`);
-  const out = { endian: text(value.endian ?? '', `${where}: endian`, 16), split: Boolean(value.split) };
-  for (const key of STAT_NUMBERS) out[key] = number(value[key] ?? 0, `${where}: stat.${key}`);
-  if (!Array.isArray(value.kinds)) throw new ReportError(`${where}: stat.kinds is not a list`);
-  out.kinds = value.kinds.map((k, i) => ({
-    kind: text(k && k.kind, `${where}: kind ${i}`, 64),
-    count: number(k.count, `${where}: kind ${i} count`),
-    bytes: number(k.bytes, `${where}: kind ${i} bytes`),
-  }));
-  return out;
+/** A module row as src/analyze/report.rs's ModuleResult, checked. */
+function result(value, where) {
+  if (typeof value !== 'object' || value === null) throw new ReportError(`${where}: result is not an object`);
+  const kinds = value.kinds;
+  if (!kinds || !Array.isArray(kinds.kinds)) throw new ReportError(`${where}: result.kinds.kinds is not a list`);
+  return {
+    name: text(value.name, `${where}: name`),
+    split: size(value.split, `${where}: split`),
+    full: size(value.full, `${where}: full`),
+    base_types_reached: number(value.base_types_reached, `${where}: base_types_reached`),
+    kinds: {
+      kinds: kinds.kinds.map((k, i) => ({
+        kind: text(k && k.kind, `${where}: kind ${i}`, 64),
+        count: number(k.count, `${where}: kind ${i} count`),
+        bytes: number(k.bytes, `${where}: kind ${i} bytes`),
+      })),
+      string_bytes: number(kinds.string_bytes, `${where}: string_bytes`),
+    },
+    full_sha256: text(value.full_sha256 ?? '', `${where}: full_sha256`, 64),
+  };
 }
 
 /** Reads a report; throws an Error saying what is wrong with it. */
@@ -80,7 +92,7 @@ export function fromReport(json) {
       file_bytes: number(m.file_bytes, `${where}: file_bytes`),
       status,
       ...(m.error !== undefined ? { error: text(m.error, `${where}: error`) } : {}),
-      ...(status === 'ok' ? { stat: stat(m.stat, where) } : {}),
+      ...(status === 'ok' ? { result: result(m.result, where) } : {}),
     };
   });
   return { base, rows, ms: value.elapsed_ms === null || value.elapsed_ms === undefined ? undefined : number(value.elapsed_ms, 'elapsed_ms') };
@@ -94,11 +106,12 @@ export function toText({ base, rows }, columns) {
   const body = rows.map((r) => columns.map((c) => c.text(r)));
   const widths = header.map((label, i) => Math.max(label.length, ...body.map((cells) => cells[i].length)));
   const line = (cells) => cells.map((cell, i) => pad(cell, widths[i], columns[i].numeric)).join('  ').trimEnd();
-  const ok = rows.filter((r) => r.stat);
-  const total = ok.reduce((a, r) => a + r.stat.total_bytes, 0);
+  const ok = rows.filter((r) => r.result);
+  const split = ok.reduce((a, r) => a + r.result.split.bytes, 0);
+  const full = ok.reduce((a, r) => a + r.result.full.bytes, 0);
   return [
     `btfscope report: ${rows.length} modules, base ${base ? `${base.path} (${count(base.types)} types)` : 'none'}`,
-    `split BTF as shipped: ${count(total)} bytes in ${ok.length} modules`,
+    `${ok.length} modules analysed: SPLIT ${count(split)} bytes as shipped, FULL ${count(full)} bytes, saved ${count(full - split)} bytes`,
     '',
     line(header),
     ...body.map(line),

@@ -1,12 +1,14 @@
 // The analysis worker: loads the wasm core (threaded when the page is
 // cross-origin isolated, single-threaded otherwise) and runs requests from
-// the page one at a time. The page never waits on it; to cancel, the page
-// terminates this worker and starts a new one.
+// the page one at a time. Files are read asynchronously, many at once, and
+// the next batch is read while the core analyses the current one. The page
+// never waits on this worker; to cancel, it terminates it.
 
 import { isModulePath } from './format.js';
 
 const queue = [];
 let core = null;
+let busy = false;
 let configure;
 const configured = new Promise((resolve) => (configure = resolve));
 
@@ -16,7 +18,7 @@ const configured = new Promise((resolve) => (configure = resolve));
 self.onmessage = (event) => {
   if (event.data.type === 'configure') return configure(event.data);
   queue.push(event.data);
-  if (core) drain();
+  drain();
 };
 
 const threadsWanted = (requested) =>
@@ -32,73 +34,81 @@ async function load({ threads }) {
   return { wasm, memory: exports.memory, threaded };
 }
 
-const readSync = (file) => new Uint8Array(new FileReaderSync().readAsArrayBuffer(file));
+const read = async (file) => new Uint8Array(await file.arrayBuffer());
+const readAll = (files) => Promise.all(files.map(read));
 
 // The base is the file that holds a stand-alone BTF; with several, the one
-// with the most types (vmlinux rather than a stray raw module dump). Module
-// files are not probed: a .ko never carries base BTF.
-function findBase(files) {
+// with the most types (vmlinux rather than a stray raw dump). Module files
+// are not probed: a .ko never carries base BTF.
+async function findBase(files) {
   let best = null;
-  files.forEach((file, index) => {
-    if (isModulePath(file.name)) return;
-    const types = core.wasm.baseTypes(readSync(file));
+  for (const [index, file] of files.entries()) {
+    if (isModulePath(file.name)) continue;
+    const types = core.wasm.baseTypes(await read(file));
     if (types !== undefined && (!best || types > best.types)) best = { index, types };
-  });
+  }
   return best;
 }
 
-function run({ files, base }) {
-  const started = performance.now();
-  let chosen;
-  if (base === 'auto') {
-    chosen = findBase(files);
-  } else if (Number.isInteger(base)) {
-    const types = core.wasm.baseTypes(readSync(files[base]));
-    if (types === undefined) throw new Error(`${files[base].name} holds no stand-alone (base) BTF`);
-    chosen = { index: base, types };
-  } else {
-    chosen = null;
-  }
-  postMessage({ type: 'base', index: chosen ? chosen.index : null, types: chosen ? chosen.types : 0 });
+async function chooseBase(files, base) {
+  if (base === 'auto') return findBase(files);
+  if (base === null) return null;
+  const types = core.wasm.baseTypes(await read(files[base]));
+  if (types === undefined) throw new Error(`${files[base].name} holds no stand-alone (base) BTF`);
+  return { index: base, types };
+}
 
-  const modules = files.map((_, i) => i).filter((i) => !chosen || i !== chosen.index);
-  const batch = Math.max(8, 8 * core.wasm.threadCount());
-  core.wasm.analyze(
-    chosen ? readSync(files[chosen.index]) : undefined,
-    modules.length,
-    batch,
-    (i) => readSync(files[modules[i]]),
-    (first, outcomes) => {
-      const indexes = modules.slice(first, first + outcomes.length);
-      postMessage({ type: 'rows', indexes, outcomes });
-    },
-  );
-  postMessage({
-    type: 'done',
-    ms: performance.now() - started,
-    memoryBytes: core.memory.buffer.byteLength,
-  });
+async function run({ files, base }) {
+  const chosen = await chooseBase(files, base);
+  postMessage({ type: 'base', index: chosen ? chosen.index : null, types: chosen ? chosen.types : 0 });
+  const session = new core.wasm.Session(chosen ? await read(files[chosen.index]) : undefined);
+  try {
+    const modules = files.map((_, i) => i).filter((i) => !chosen || i !== chosen.index);
+    // Big enough to keep every thread busy and many reads in flight.
+    const batch = Math.max(32, 16 * core.wasm.threadCount());
+    const batchAt = (first) => readAll(modules.slice(first, first + batch).map((i) => files[i]));
+    let next = batchAt(0);
+    for (let first = 0; first < modules.length; first += batch) {
+      const bytes = await next;
+      next = batchAt(first + batch);
+      const names = modules.slice(first, first + batch).map((i) => files[i].name);
+      const outcomes = session.analyze(names, bytes);
+      postMessage({ type: 'rows', indexes: modules.slice(first, first + batch), outcomes });
+    }
+  } finally {
+    session.free();
+  }
+  // Wasm memory never shrinks: its size now is the peak so far.
+  postMessage({ type: 'done', memoryBytes: core.memory.buffer.byteLength });
 }
 
 // `base` and `module` are File objects; `key` comes back so the page can
 // match answers to what it shows.
-function graph({ key, base, module, expand }) {
-  const value = core.wasm.graph(base ? readSync(base) : undefined, readSync(module), expand ?? undefined);
-  postMessage({ type: 'graph', key, expand: expand ?? null, graph: value });
+async function graph({ key, base, module, expand }) {
+  const session = new core.wasm.Session(base ? await read(base) : undefined);
+  try {
+    const value = session.graph(await read(module), expand ?? undefined);
+    postMessage({ type: 'graph', key, expand: expand ?? null, graph: value });
+  } finally {
+    session.free();
+  }
 }
 
 const handlers = { run, graph };
 const errorText = (e) => String(e && e.message ? e.message : e);
 
-function drain() {
+async function drain() {
+  if (!core || busy) return;
+  busy = true;
   while (queue.length) {
     const request = queue.shift();
     try {
-      handlers[request.type](request);
+      await handlers[request.type](request);
     } catch (e) {
       postMessage({ type: 'error', request: request.type, message: errorText(e) });
     }
   }
+  busy = false;
 }
 
 configured
