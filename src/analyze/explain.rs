@@ -415,7 +415,8 @@ impl Walk {
                 Some(&seen) if seen == s => continue,
                 Some(&seen) => {
                     if walk.conflict.is_none() && seen >= start && s >= start {
-                        walk.conflict = Some((path, seen, s));
+                        let (first, second) = (through_refs(btf, seen), through_refs(btf, s));
+                        walk.conflict = Some((path, first, second));
                     }
                     continue;
                 }
@@ -523,6 +524,24 @@ impl Walk {
         }
         walk
     }
+}
+
+/// The type behind pointers, qualifiers and typedefs: what a conflict
+/// between two copies is about.
+fn through_refs(btf: &Btf, mut id: TypeId) -> TypeId {
+    // Bounded: only malformed input has reference loops.
+    for _ in 0..64 {
+        match btf.type_by_id(id) {
+            Some(t)
+                if t.kind()
+                    .is_some_and(|k| k.has_type_ref() && k != Kind::FuncProto) =>
+            {
+                id = t.size_or_type()
+            }
+            _ => break,
+        }
+    }
+    id
 }
 
 fn member_label(btf: &Btf, m: &Member, i: usize) -> String {

@@ -369,7 +369,7 @@ impl Report {
         );
         if let Some(e) = &t.explain {
             s += &format!(
-                "\nExplainer verdicts over all modules: {} identical (stale), {} different, {} unmergeable\n",
+                "\nExplainer verdicts over all modules:\n{} identical (stale), {} different, {} unmergeable\n",
                 e.identical, e.different, e.unmergeable
             );
         }
