@@ -1,6 +1,8 @@
 // A small static server for dist/ that sends the isolation headers and the
 // CSP (python -m http.server cannot). Usage: node www/serve.js DIR [PORT]
-// (PORT 0 picks a free one). Prints the URL once listening.
+// [--plain] (PORT 0 picks a free one; --plain sends neither, as plain
+// static hosting would, for testing the service worker and the fallback).
+// Prints the URL once listening.
 
 import { createServer } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
@@ -17,8 +19,11 @@ const TYPES = {
   '.svg': 'image/svg+xml',
 };
 
-const root = resolve(process.argv[2] || 'dist');
-const port = Number(process.argv[3] ?? process.env.PORT ?? 8080);
+const [dir, portArg] = process.argv.slice(2).filter((a) => a !== '--plain');
+const plain = process.argv.includes('--plain');
+const root = resolve(dir || 'dist');
+const port = Number(portArg ?? process.env.PORT ?? 8080);
+const policyHeaders = plain ? {} : { 'Content-Security-Policy': CSP, ...ISOLATION_HEADERS };
 
 const server = createServer(async (req, res) => {
   const path = decodeURIComponent(new URL(req.url, 'http://localhost').pathname);
@@ -32,9 +37,8 @@ const server = createServer(async (req, res) => {
     const body = await readFile(file);
     res.writeHead(200, {
       'Content-Type': TYPES[extname(file)] || 'application/octet-stream',
-      'Content-Security-Policy': CSP,
       'Cache-Control': 'no-cache',
-      ...ISOLATION_HEADERS,
+      ...policyHeaders,
     });
     res.end(req.method === 'HEAD' ? undefined : body);
   } catch {

@@ -13,9 +13,10 @@ export const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
 export const ARTIFACTS = process.env.BTFSCOPE_ARTIFACTS || join(ROOT, 'target', 'web-artifacts');
 export const CLI = process.env.BTFSCOPE_CLI || join(ROOT, 'target', 'release', 'btfscope');
 
-/** Starts www/serve.js on dist/; resolves to { url, stop }. */
-export function serve() {
-  const child = spawn(process.execPath, [join(ROOT, 'www/serve.js'), join(ROOT, 'dist'), '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** Starts www/serve.js on dist/ (`plain`: without its headers); resolves to { url, stop }. */
+export function serve({ plain = false } = {}) {
+  const args = [join(ROOT, 'www/serve.js'), join(ROOT, 'dist'), '0', ...(plain ? ['--plain'] : [])];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((ok, fail) => {
     child.on('error', fail);
     child.stdout.on('data', (chunk) => {
@@ -26,13 +27,14 @@ export function serve() {
 }
 
 /** A headless chromium with a fresh profile; `close()` removes the profile. */
-export async function launch() {
+export async function launch({ serviceWorkers = 'allow' } = {}) {
   const profile = mkdtempSync(join(tmpdir(), 'btfscope-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: '/usr/bin/chromium',
     headless: true,
     viewport: { width: 1280, height: 800 },
     acceptDownloads: true,
+    serviceWorkers,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
   return {
