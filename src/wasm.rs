@@ -10,6 +10,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::analyze::graph::{neighbours, split_graph};
 use crate::analyze::report::{module_result, ModuleResult, NamedInput};
+use crate::analyze::stat::{stat, Stat};
 use crate::btf::Btf;
 use crate::intake::Input;
 use crate::{Error, ErrorKind, Result};
@@ -59,9 +60,20 @@ pub struct Session {
 /// One file's outcome; a bad file fails alone and the batch carries on.
 #[derive(Serialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
-enum Outcome {
-    Ok { result: ModuleResult },
+enum Outcome<T> {
+    Ok { value: T },
     Failed { error: String },
+}
+
+impl<T> From<Result<T>> for Outcome<T> {
+    fn from(result: Result<T>) -> Self {
+        match result {
+            Ok(value) => Outcome::Ok { value },
+            Err(e) => Outcome::Failed {
+                error: e.to_string(),
+            },
+        }
+    }
 }
 
 #[wasm_bindgen]
@@ -84,24 +96,27 @@ impl Session {
         Ok(Session { base })
     }
 
-    /// Analyses modules in parallel: `names[i]` is the file name of
-    /// `files[i]` (a `Uint8Array`). The outcomes (the report's module rows:
-    /// SPLIT as shipped, FULL, kinds) come back in the same order.
-    pub fn analyze(&self, names: Vec<String>, files: Array) -> Result<JsValue, JsError> {
-        let files: Vec<Vec<u8>> = files
-            .iter()
-            .map(|f| f.dyn_into::<Uint8Array>().map(|a| a.to_vec()))
-            .collect::<Result<_, _>>()
-            .map_err(|_| JsError::new("analyze takes an array of Uint8Array"))?;
-        let outcomes: Vec<Outcome> = names
-            .into_par_iter()
-            .zip(files)
-            .map(|(name, bytes)| match self.analyze_module(name, &bytes) {
-                Ok(result) => Outcome::Ok { result },
-                Err(e) => Outcome::Failed {
-                    error: e.to_string(),
-                },
+    /// The quick pass: each file's BTF as shipped (sizes, kinds), in
+    /// parallel; `files` are `Uint8Array`s, outcomes come back in order.
+    pub fn shipped(&self, files: Array) -> Result<JsValue, JsError> {
+        let outcomes: Vec<Outcome<Stat>> = byte_arrays(files)?
+            .par_iter()
+            .map(|bytes| {
+                Input::open(bytes)
+                    .and_then(|input| input.with_btf(self.base(), |btf| Ok(stat(btf))))
+                    .into()
             })
+            .collect();
+        to_js(&outcomes)
+    }
+
+    /// The full pass: the report's module rows (SPLIT, FULL, kinds), in
+    /// parallel; `names[i]` is the file name of `files[i]`.
+    pub fn analyze(&self, names: Vec<String>, files: Array) -> Result<JsValue, JsError> {
+        let outcomes: Vec<Outcome<ModuleResult>> = names
+            .into_par_iter()
+            .zip(byte_arrays(files)?)
+            .map(|(name, bytes)| self.analyze_module(name, &bytes).into())
             .collect();
         to_js(&outcomes)
     }
@@ -133,6 +148,14 @@ impl Session {
         })?;
         module_result(base, None, &NamedInput { name, bytes })
     }
+}
+
+fn byte_arrays(files: Array) -> Result<Vec<Vec<u8>>, JsError> {
+    files
+        .iter()
+        .map(|f| f.dyn_into::<Uint8Array>().map(|a| a.to_vec()))
+        .collect::<Result<_, _>>()
+        .map_err(|_| JsError::new("expected an array of Uint8Array"))
 }
 
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {

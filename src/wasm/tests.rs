@@ -45,18 +45,18 @@ fn modules_on_their_base_batch_after_batch() {
     assert_eq!(first.len(), 2);
     for o in first.iter().chain(&second) {
         assert_eq!(get(o, "status"), "ok");
-        let result = get(o, "result");
+        let result = get(o, "value");
         // A module's FULL BTF carries the base types it uses: bigger than SPLIT.
         let (split, full) = (get(&result, "split"), get(&result, "full"));
         assert!(number(&full, "bytes") > number(&split, "bytes"));
         assert!(number(&full, "types") > number(&split, "types"));
         assert!(number(&result, "base_types_reached") > 0.0);
     }
-    let nfs = get(&first[0], "result");
+    let nfs = get(&first[0], "value");
     assert_eq!(get(&nfs, "name"), "m0.ko");
     assert_eq!(
         get(&get(&nfs, "full"), "bytes"),
-        get(&get(&get(&second[0], "result"), "full"), "bytes")
+        get(&get(&get(&second[0], "value"), "full"), "bytes")
     );
     let kinds = get(&nfs, "kinds");
     let kind_bytes: f64 = Array::from(&get(&kinds, "kinds"))
@@ -67,6 +67,26 @@ fn modules_on_their_base_batch_after_batch() {
     assert_eq!(
         header + kind_bytes + number(&kinds, "string_bytes"),
         number(&get(&nfs, "split"), "bytes")
+    );
+}
+
+#[wasm_bindgen_test]
+fn the_quick_pass_agrees_with_the_full_one() {
+    let session = on_vmlinux();
+    let files: Array = [NFS, b"garbage!"]
+        .iter()
+        .map(|f| Uint8Array::from(*f))
+        .collect();
+    let quick = Array::from(&session.shipped(files).unwrap()).to_vec();
+    assert_eq!(get(&quick[1], "status"), "failed");
+    let stat = get(&quick[0], "value");
+    let full = get(&analyze(&session, &[NFS])[0], "value");
+    let split = get(&full, "split");
+    assert_eq!(number(&stat, "total_bytes"), number(&split, "bytes"));
+    assert_eq!(number(&stat, "types"), number(&split, "types"));
+    assert_eq!(
+        number(&stat, "str_len"),
+        number(&get(&full, "kinds"), "string_bytes")
     );
 }
 

@@ -3,7 +3,7 @@
 // fresh profile, record every request the page makes.
 
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,14 @@ import { chromium } from 'playwright-core';
 export const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
 export const ARTIFACTS = process.env.BTFSCOPE_ARTIFACTS || join(ROOT, 'target', 'web-artifacts');
 export const CLI = process.env.BTFSCOPE_CLI || join(ROOT, 'target', 'release', 'btfscope');
+
+/** Every kernel module file under `dir`, sorted. */
+export function modulesUnder(dir) {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && /\.ko(\.(xz|gz|zst))?$/.test(e.name))
+    .map((e) => join(e.parentPath ?? e.path, e.name))
+    .sort();
+}
 
 /** Starts www/serve.js on dist/ (`plain`: without its headers); resolves to { url, stop }. */
 export function serve({ plain = false } = {}) {

@@ -20,15 +20,15 @@ const GAP = 6;
 
 const title = (text) => s('title', null, text);
 
-const analysed = (rows) => rows.filter((r) => r.result);
-const splitBytes = (r) => r.result.split.bytes;
+const read = (rows) => rows.filter((r) => r.split);
+const splitBytes = (r) => r.split.bytes;
 /** Bytes of a module's type records: its kinds' bytes. */
-export const typeBytes = (result) => result.kinds.kinds.reduce((a, k) => a + k.bytes, 0);
+const typeBytes = (r) => r.kinds.kinds.reduce((a, k) => a + k.bytes, 0);
 
 /** Paired bars for the `top` modules with the largest FULL BTF: FULL and SPLIT. */
 export function sizeBars(rows, top = 25) {
-  const ranked = analysed(rows).sort((a, b) => b.result.full.bytes - a.result.full.bytes).slice(0, top);
-  const max = Math.max(1, ...ranked.map((r) => r.result.full.bytes));
+  const ranked = rows.filter((r) => r.full).sort((a, b) => b.full.bytes - a.full.bytes).slice(0, top);
+  const max = Math.max(1, ...ranked.map((r) => r.full.bytes));
   const width = 1000;
   const scale = (v) => ((width - LABEL_WIDTH - 110) * v) / max;
   const per = 2 * BAR_HEIGHT + GAP;
@@ -42,7 +42,7 @@ export function sizeBars(rows, top = 25) {
           title(`${r.path}: ${what} ${count(value)} bytes`)),
         s('text', { x: LABEL_WIDTH + scale(value) + 6, y: y + dy + BAR_HEIGHT - 5, class: 'value' }, bytes(value)),
       );
-    bar(r.result.full.bytes, 0, 'full', 'FULL (stand-alone, deduplicated)');
+    bar(r.full.bytes, 0, 'full', 'FULL (stand-alone, deduplicated)');
     bar(splitBytes(r), BAR_HEIGHT, 'split', 'SPLIT as shipped');
   });
   const legendY = ranked.length * per + 16;
@@ -54,9 +54,9 @@ export function sizeBars(rows, top = 25) {
 
 /** Bytes per kind, stacked, for the `top` largest modules, with a legend. */
 export function kindStacks(rows, top = 20) {
-  const ranked = analysed(rows).sort((a, b) => typeBytes(b.result) - typeBytes(a.result)).slice(0, top);
-  const kinds = [...new Set(ranked.flatMap((r) => r.result.kinds.kinds.map((k) => k.kind)))];
-  const max = Math.max(1, ...ranked.map((r) => typeBytes(r.result)));
+  const ranked = read(rows).sort((a, b) => typeBytes(b) - typeBytes(a)).slice(0, top);
+  const kinds = [...new Set(ranked.flatMap((r) => r.kinds.kinds.map((k) => k.kind)))];
+  const max = Math.max(1, ...ranked.map(typeBytes));
   const width = 1000;
   const scale = (v) => ((width - LABEL_WIDTH - 110) * v) / max;
   const per = BAR_HEIGHT + GAP;
@@ -66,7 +66,7 @@ export function kindStacks(rows, top = 20) {
     const y = i * per;
     svg.append(s('text', { x: LABEL_WIDTH - 8, y: y + BAR_HEIGHT - 4, class: 'label', 'text-anchor': 'end' }, r.name));
     let x = LABEL_WIDTH;
-    for (const k of r.result.kinds.kinds) {
+    for (const k of r.kinds.kinds) {
       const w = scale(k.bytes);
       svg.append(
         s('rect', { x, y, width: w, height: BAR_HEIGHT - 2, fill: kindColour(k.kind) },
@@ -74,7 +74,7 @@ export function kindStacks(rows, top = 20) {
       );
       x += w;
     }
-    svg.append(s('text', { x: x + 6, y: y + BAR_HEIGHT - 5, class: 'value' }, bytes(typeBytes(r.result))));
+    svg.append(s('text', { x: x + 6, y: y + BAR_HEIGHT - 5, class: 'value' }, bytes(typeBytes(r))));
   });
   kinds.forEach((kind, i) => {
     const x = LABEL_WIDTH + (i % 6) * 130;
@@ -130,7 +130,7 @@ function squarify(items, x, y, w, h, out) {
 export function treemap(rows, onSelect) {
   const width = 1000;
   const height = 520;
-  const sized = analysed(rows).filter((r) => splitBytes(r) > 0).sort((a, b) => splitBytes(b) - splitBytes(a));
+  const sized = read(rows).filter((r) => splitBytes(r) > 0).sort((a, b) => splitBytes(b) - splitBytes(a));
   const total = sized.reduce((a, r) => a + splitBytes(r), 0);
   const items = sized.map((r) => ({ item: r, area: (splitBytes(r) / total) * width * height }));
   const svg = s('svg', { viewBox: `0 0 ${width} ${height}`, class: 'chart treemap', role: 'img' });
@@ -150,10 +150,13 @@ export function treemap(rows, onSelect) {
 
 /** All three charts with their headings. */
 export function chartsView(rows, onSelect) {
-  const done = analysed(rows);
+  const done = read(rows);
   if (!done.length) return [h('p', { class: 'hint' }, 'No analysed modules yet.')];
+  const full = rows.some((r) => r.full);
   return [
-    h('section', { class: 'card' }, h('h3', null, 'FULL vs SPLIT BTF, the 25 modules with the largest FULL BTF'), sizeBars(rows)),
+    h('section', { class: 'card' },
+      h('h3', null, 'FULL vs SPLIT BTF, the 25 modules with the largest FULL BTF'),
+      full ? sizeBars(rows) : h('p', { class: 'hint' }, 'FULL sizes are still being computed.')),
     h('section', { class: 'card' }, h('h3', null, 'Type bytes per kind (SPLIT), largest modules'), kindStacks(rows)),
     h('section', { class: 'card' }, h('h3', null, `Treemap of module BTF sizes as shipped (${count(done.length)} modules)`), treemap(rows, onSelect)),
   ];

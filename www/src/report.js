@@ -7,15 +7,10 @@ import { count } from './format.js';
 const FORMAT = 'btfscope-web-report';
 const VERSION = 2;
 const MAX_MODULES = 100000;
-const STATUSES = new Set(['ok', 'failed', 'pending', 'cancelled']);
+const STATUSES = new Set(['ok', 'failed', 'pending', 'cancelled', 'shipped', 'partial']);
+const FIELDS = ['path', 'file_bytes', 'status', 'error', 'split', 'kinds', 'full', 'base_types_reached', 'full_sha256'];
 
-const exported = (row) => ({
-  path: row.path,
-  file_bytes: row.file_bytes,
-  status: row.status,
-  ...(row.error ? { error: row.error } : {}),
-  ...(row.result ? { result: row.result } : {}),
-});
+const exported = (row) => Object.fromEntries(FIELDS.filter((f) => row[f] !== undefined).map((f) => [f, row[f]]));
 
 /** The results as a plain object (what "Export JSON" saves). */
 export function toReport({ base, rows, run }) {
@@ -47,26 +42,31 @@ const size = (value, what) => ({
   bytes: number(value && value.bytes, `${what}.bytes`),
 });
 
-/** A module row as src/analyze/report.rs's ModuleResult, checked. */
-function result(value, where) {
-  if (typeof value !== 'object' || value === null) throw new ReportError(`${where}: result is not an object`);
-  const kinds = value.kinds;
-  if (!kinds || !Array.isArray(kinds.kinds)) throw new ReportError(`${where}: result.kinds.kinds is not a list`);
+function kinds(value, where) {
+  if (!value || !Array.isArray(value.kinds)) throw new ReportError(`${where}: kinds.kinds is not a list`);
   return {
-    name: text(value.name, `${where}: name`),
-    split: size(value.split, `${where}: split`),
-    full: size(value.full, `${where}: full`),
-    base_types_reached: number(value.base_types_reached, `${where}: base_types_reached`),
-    kinds: {
-      kinds: kinds.kinds.map((k, i) => ({
-        kind: text(k && k.kind, `${where}: kind ${i}`, 64),
-        count: number(k.count, `${where}: kind ${i} count`),
-        bytes: number(k.bytes, `${where}: kind ${i} bytes`),
-      })),
-      string_bytes: number(kinds.string_bytes, `${where}: string_bytes`),
-    },
-    full_sha256: text(value.full_sha256 ?? '', `${where}: full_sha256`, 64),
+    kinds: value.kinds.map((k, i) => ({
+      kind: text(k && k.kind, `${where}: kind ${i}`, 64),
+      count: number(k.count, `${where}: kind ${i} count`),
+      bytes: number(k.bytes, `${where}: kind ${i} bytes`),
+    })),
+    string_bytes: number(value.string_bytes, `${where}: string_bytes`),
   };
+}
+
+/** The figures of a module row (the page's, from src/analyze/report.rs), checked. */
+function figures(m, where) {
+  const out = {};
+  if (m.split !== undefined) {
+    out.split = size(m.split, `${where}: split`);
+    out.kinds = kinds(m.kinds, where);
+  }
+  if (m.full !== undefined) {
+    out.full = size(m.full, `${where}: full`);
+    out.base_types_reached = number(m.base_types_reached, `${where}: base_types_reached`);
+    out.full_sha256 = text(m.full_sha256 ?? '', `${where}: full_sha256`, 64);
+  }
+  return out;
 }
 
 /** Reads a report; throws an Error saying what is wrong with it. */
@@ -92,7 +92,7 @@ export function fromReport(json) {
       file_bytes: number(m.file_bytes, `${where}: file_bytes`),
       status,
       ...(m.error !== undefined ? { error: text(m.error, `${where}: error`) } : {}),
-      ...(status === 'ok' ? { result: result(m.result, where) } : {}),
+      ...figures(m, where),
     };
   });
   return { base, rows, ms: value.elapsed_ms === null || value.elapsed_ms === undefined ? undefined : number(value.elapsed_ms, 'elapsed_ms') };
@@ -106,12 +106,12 @@ export function toText({ base, rows }, columns) {
   const body = rows.map((r) => columns.map((c) => c.text(r)));
   const widths = header.map((label, i) => Math.max(label.length, ...body.map((cells) => cells[i].length)));
   const line = (cells) => cells.map((cell, i) => pad(cell, widths[i], columns[i].numeric)).join('  ').trimEnd();
-  const ok = rows.filter((r) => r.result);
-  const split = ok.reduce((a, r) => a + r.result.split.bytes, 0);
-  const full = ok.reduce((a, r) => a + r.result.full.bytes, 0);
+  const ok = rows.filter((r) => r.full);
+  const split = ok.reduce((a, r) => a + r.split.bytes, 0);
+  const full = ok.reduce((a, r) => a + r.full.bytes, 0);
   return [
     `btfscope report: ${rows.length} modules, base ${base ? `${base.path} (${count(base.types)} types)` : 'none'}`,
-    `${ok.length} modules analysed: SPLIT ${count(split)} bytes as shipped, FULL ${count(full)} bytes, saved ${count(full - split)} bytes`,
+    `${ok.length} modules with FULL: SPLIT ${count(split)} bytes as shipped, FULL ${count(full)} bytes, saved ${count(full - split)} bytes`,
     '',
     line(header),
     ...body.map(line),

@@ -58,28 +58,45 @@ async function chooseBase(files, base) {
   return { index: base, types };
 }
 
+// Two passes over the modules: the quick one (sizes and kinds as shipped)
+// fills the table in seconds; the full one (FULL BTF, the report's rows)
+// follows on the modules the quick pass could read.
 async function run({ files, base }) {
   const chosen = await chooseBase(files, base);
   postMessage({ type: 'base', index: chosen ? chosen.index : null, types: chosen ? chosen.types : 0 });
   const session = new core.wasm.Session(chosen ? await read(files[chosen.index]) : undefined);
   try {
     const modules = files.map((_, i) => i).filter((i) => !chosen || i !== chosen.index);
-    // Big enough to keep every thread busy and many reads in flight.
-    const batch = Math.max(32, 16 * core.wasm.threadCount());
-    const batchAt = (first) => readAll(modules.slice(first, first + batch).map((i) => files[i]));
-    let next = batchAt(0);
-    for (let first = 0; first < modules.length; first += batch) {
-      const bytes = await next;
-      next = batchAt(first + batch);
-      const names = modules.slice(first, first + batch).map((i) => files[i].name);
-      const outcomes = session.analyze(names, bytes);
-      postMessage({ type: 'rows', indexes: modules.slice(first, first + batch), outcomes });
-    }
+    const readable = [];
+    await pass(modules, files, (indexes, bytes) => {
+      const outcomes = session.shipped(bytes);
+      indexes.forEach((index, i) => outcomes[i].status === 'ok' && readable.push(index));
+      postMessage({ type: 'rows', pass: 'shipped', indexes, outcomes });
+    });
+    postMessage({ type: 'pass-done', pass: 'shipped' });
+    await pass(readable, files, (indexes, bytes) => {
+      const outcomes = session.analyze(indexes.map((i) => files[i].name), bytes);
+      postMessage({ type: 'rows', pass: 'full', indexes, outcomes });
+    });
   } finally {
     session.free();
   }
   // Wasm memory never shrinks: its size now is the peak so far.
   postMessage({ type: 'done', memoryBytes: core.memory.buffer.byteLength });
+}
+
+// Calls `analyse(indexes, bytes)` batch by batch, reading the next batch
+// while the current one is analysed.
+async function pass(indexes, files, analyse) {
+  // Big enough to keep every thread busy and many reads in flight.
+  const batch = Math.max(32, 16 * core.wasm.threadCount());
+  const batchAt = (first) => readAll(indexes.slice(first, first + batch).map((i) => files[i]));
+  let next = batchAt(0);
+  for (let first = 0; first < indexes.length; first += batch) {
+    const bytes = await next;
+    next = batchAt(first + batch);
+    analyse(indexes.slice(first, first + batch), bytes);
+  }
 }
 
 // `base` and `module` are File objects; `key` comes back so the page can
