@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::explain::{Explainer, VerdictCounts};
-use super::full::{full_split, BtfSize};
+use super::full::{full_split, BaseRefs, BtfSize};
 use super::stat::{percent, stat, Globals, KindStat, Stat};
 use crate::btf::Btf;
 use crate::dedup::BaseIndex;
@@ -156,15 +156,18 @@ pub fn report(options: &Options, base: &NamedInput, modules: &[NamedInput]) -> R
     let base_btf = base_input
         .parse_btf(None)
         .map_err(|e| e.in_file(&base.name))?;
-    let index = BaseIndex::new(&base_btf)?;
-    let explainer = if options.explain {
-        Some(Explainer::new(&index)?)
-    } else {
-        None
-    };
+    let refs = BaseRefs::new(&base_btf);
+    let index = options
+        .explain
+        .then(|| BaseIndex::new(&base_btf))
+        .transpose()?;
+    let explainer = index.as_ref().map(Explainer::new).transpose()?;
     let results = order
         .par_iter()
-        .map(|m| module_result(&base_btf, explainer.as_ref(), m).map_err(|e| e.in_file(&m.name)))
+        .map(|m| {
+            module_row(&base_btf, Some(&refs), explainer.as_ref(), m)
+                .map_err(|e| e.in_file(&m.name))
+        })
         .collect::<Result<Vec<_>>>()?;
     let mut inputs = vec![input_file(base)];
     inputs.extend(order.par_iter().map(|m| input_file(m)).collect::<Vec<_>>());
@@ -223,9 +226,19 @@ pub fn module_result<'a>(
     explainer: Option<&Explainer<'_, 'a>>,
     m: &NamedInput,
 ) -> Result<ModuleResult> {
+    module_row(base, None, explainer, m)
+}
+
+/// [`module_result`] with the base's references precomputed.
+fn module_row<'a>(
+    base: &'a Btf<'a>,
+    refs: Option<&BaseRefs>,
+    explainer: Option<&Explainer<'_, 'a>>,
+    m: &NamedInput,
+) -> Result<ModuleResult> {
     let input = Input::open(m.bytes)?;
     let btf = input.parse_btf(Some(base))?;
-    let (sizes, full_bytes) = full_split(&btf)?;
+    let (sizes, full_bytes) = full_split(&btf, refs)?;
     Ok(ModuleResult {
         name: m.name.clone(),
         split: sizes.split,
