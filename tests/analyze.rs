@@ -457,3 +457,58 @@ fn real_kernel_full_is_at_least_split_and_nfs_struct_module_is_stale() {
         .unwrap();
     assert!(matches!(module.verdict, Verdict::Identical { .. }));
 }
+
+#[test]
+fn explain_diff_and_graph_commands_on_the_fixtures() {
+    let bin = env!("CARGO_BIN_EXE_btfscope");
+    let run = |args: &[&str]| {
+        let out = Command::new(bin)
+            .args(args)
+            .arg("-B")
+            .arg(fixture("vmlinux.btf.xz"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let nfs = fixture("nfs.btf.xz");
+    let nfs = nfs.to_str().unwrap();
+    let text = run(&["explain", nfs]);
+    assert!(
+        text.contains("[101546] struct module = base [143]: identical"),
+        "{text}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&run(&["explain", "--json", nfs])).unwrap();
+    assert!(json["counts"]["identical"].as_u64().unwrap() >= 1);
+
+    // The same module against itself: nothing changes.
+    let diff = run(&["diff", nfs, nfs]);
+    assert!(
+        diff.ends_with("0 removed, 0 added, 0 changed, 954 unchanged\n"),
+        "{diff}"
+    );
+
+    let dot = run(&[
+        "graph",
+        nfs,
+        "--root",
+        "nfs_server",
+        "--depth",
+        "1",
+        "--format",
+        "dot",
+    ]);
+    assert!(
+        dot.starts_with("digraph btf {") && dot.contains("label=\"client\""),
+        "{dot}"
+    );
+    let graph: serde_json::Value = serde_json::from_str(&run(&["graph", nfs])).unwrap();
+    assert_eq!(
+        graph["edges"].as_array().unwrap().len(),
+        graph["edge_labels"].as_array().unwrap().len()
+    );
+}
