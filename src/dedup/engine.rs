@@ -41,6 +41,8 @@ impl Types<'_> {
 pub(crate) struct Engine<'b> {
     pub(crate) types: Types<'b>,
     pub(crate) maps: Maps,
+    /// Local ids per pass, in id order.
+    ids: Ids,
     table: Table<'b>,
     base_names: &'b FxHashMap<u32, u32>,
     /// Member-name signatures (see `shape`), base and local, when usable.
@@ -50,6 +52,16 @@ pub(crate) struct Engine<'b> {
     cands: Vec<u32>,
     /// Scratch: pending pairs of the graph comparison.
     pub(crate) pairs: Vec<(u32, u32)>,
+}
+
+/// Local ids by the pass that handles them, so that no pass walks them all.
+#[derive(Default)]
+struct Ids {
+    prim: Vec<u32>,
+    composite: Vec<u32>,
+    fwd: Vec<u32>,
+    refs: Vec<u32>,
+    self_canonical: Vec<u32>,
 }
 
 /// The result: the kept records, renumbered, in the output byte order,
@@ -79,10 +91,13 @@ impl<'b> Engine<'b> {
             local,
             start,
         };
-        // A FWD's type word is not validated by parsers, yet libbpf remaps it.
+        let mut ids = Ids::default();
+        let mut uncomparable = Vec::with_capacity((end - start) as usize);
         for id in start..end {
             let r = types.get(id);
-            if kind(r) == FWD && r[TYPE] >= end {
+            let k = kind(r);
+            // A FWD's type word is not validated by parsers, yet libbpf remaps it.
+            if k == FWD && r[TYPE] >= end {
                 return Err(Error::new(
                     ErrorKind::BadTypeId,
                     format!(
@@ -92,15 +107,20 @@ impl<'b> Engine<'b> {
                     ),
                 ));
             }
+            match k {
+                INT | FLOAT | ENUM | ENUM64 => ids.prim.push(id),
+                FWD => {
+                    ids.prim.push(id);
+                    ids.fwd.push(id);
+                }
+                STRUCT | UNION | TYPEDEF => ids.composite.push(id),
+                VAR | DATASEC => ids.self_canonical.push(id),
+                _ => ids.refs.push(id),
+            }
+            // Only VAR, DATASEC and DECL_TAG cannot be compared.
+            uncomparable.push(matches!(k, VAR | DATASEC | DECL_TAG));
         }
-        let maps = Maps::new(start, end, |id| {
-            matches!(kind(types.get(id)), VAR | DATASEC)
-        });
-        // Only VAR, DATASEC and DECL_TAG cannot be compared; most BTF
-        // refers to none of them but from DATASECs.
-        let uncomparable: Vec<bool> = (start..end)
-            .map(|id| matches!(kind(types.get(id)), VAR | DATASEC | DECL_TAG))
-            .collect();
+        let maps = Maps::new(start, end, &ids.self_canonical);
         let is_uncomparable = |t: u32| {
             if t < start {
                 index.uncomparable(t)
@@ -113,6 +133,7 @@ impl<'b> Engine<'b> {
         let shapes = comparable.then(|| vec![0; (end - start) as usize]);
         Ok(Engine {
             maps,
+            ids,
             table: Table::new(&index.table, (end - start) as usize),
             base_names: &index.names,
             base_shapes: &index.shapes,
@@ -187,7 +208,8 @@ impl<'b> Engine<'b> {
     /// takes a full enum with its name; a full enum takes over forwards
     /// that were representatives so far.
     fn prim_types(&mut self) {
-        for id in self.local_ids() {
+        for i in 0..self.ids.prim.len() {
+            let id = self.ids.prim[i];
             let t = self.types.get(id);
             let (h, new_id) = match kind(t) {
                 INT => {
@@ -227,7 +249,8 @@ impl<'b> Engine<'b> {
     /// Structs, unions and typedefs: a candidate with the same shallow
     /// signature is taken if the graphs behind both are equivalent.
     fn struct_types(&mut self) -> Result<()> {
-        for id in self.local_ids() {
+        for i in 0..self.ids.composite.len() {
+            let id = self.ids.composite[i];
             if self.maps.is_mapped(id) {
                 continue;
             }
@@ -267,16 +290,16 @@ impl<'b> Engine<'b> {
     /// and kind, if exactly one is a representative.
     fn resolve_fwds(&mut self) {
         let mut names: FxHashMap<u32, u32> = map_with_capacity(64);
-        for id in self.local_ids() {
+        for &id in &self.ids.composite {
             let t = self.types.get(id);
             if is_struct_or_union(kind(t)) && self.maps.get(id) == id {
                 let shared = self.base_names.contains_key(&t[NAME]) || names.contains_key(&t[NAME]);
                 names.insert(t[NAME], if shared { 0 } else { id });
             }
         }
-        for id in self.local_ids() {
+        for &id in &self.ids.fwd {
             let t = self.types.get(id);
-            if kind(t) != FWD || self.maps.get(id) != id {
+            if self.maps.get(id) != id {
                 continue;
             }
             let cand = names
@@ -292,8 +315,9 @@ impl<'b> Engine<'b> {
 
     fn ref_types(&mut self) -> Result<()> {
         let mut frames = Vec::new();
-        for id in self.local_ids() {
-            self.ref_type(id, &mut frames)?;
+        // Every other kind has its representative by now.
+        for i in 0..self.ids.refs.len() {
+            self.ref_type(self.ids.refs[i], &mut frames)?;
         }
         Ok(())
     }

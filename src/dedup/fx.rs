@@ -26,12 +26,20 @@ impl Hasher for FxHasher {
         for c in &mut chunks {
             self.add(u64::from_le_bytes(c.try_into().expect("8 bytes")));
         }
+        // The tail in at most two loads (overlapping when shorter than 8),
+        // not a byte copy: strings are short and this is the hot path.
         let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut buf = [0u8; 8];
-            buf[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(buf));
-        }
+        let n = rest.len();
+        let tail = if n >= 4 {
+            let lo = u32::from_le_bytes(rest[..4].try_into().expect("4 bytes")) as u64;
+            let hi = u32::from_le_bytes(rest[n - 4..].try_into().expect("4 bytes")) as u64;
+            lo | hi << 32
+        } else if n > 0 {
+            rest[0] as u64 | (rest[n / 2] as u64) << 8 | (rest[n - 1] as u64) << 16
+        } else {
+            return;
+        };
+        self.add(tail);
     }
 
     #[inline]

@@ -30,14 +30,16 @@ pub(crate) struct Maps {
 impl Maps {
     /// Maps for local ids `start..end`; VAR and DATASEC (`self_canonical`)
     /// are their own representatives from the start.
-    pub(crate) fn new(start: u32, end: u32, self_canonical: impl Fn(u32) -> bool) -> Self {
+    pub(crate) fn new(start: u32, end: u32, self_canonical: &[u32]) -> Self {
         let n = (end - start) as usize;
+        let mut map = vec![UNPROCESSED; n];
+        for &id in self_canonical {
+            map[(id - start) as usize] = id;
+        }
         Maps {
             start,
             limit: end,
-            map: (start..end)
-                .map(|id| if self_canonical(id) { id } else { UNPROCESSED })
-                .collect(),
+            map,
             map_base: FxHashMap::default(),
             hypot: vec![UNPROCESSED; n],
             hypot_base: FxHashMap::default(),
