@@ -149,8 +149,8 @@ impl Explanation {
 pub struct Explainer<'i, 'a> {
     index: &'i BaseIndex<'a>,
     base: &'a Btf<'a>,
-    /// (kind, name) → base ids, in id order.
-    names: FxHashMap<(u8, &'a [u8]), Vec<TypeId>>,
+    /// name → (kind, base id), in id order.
+    names: FxHashMap<&'a [u8], Vec<(Kind, TypeId)>>,
 }
 
 /// Kinds whose same-named base twin makes a split type a suspect.
@@ -173,7 +173,7 @@ impl<'i, 'a> Explainer<'i, 'a> {
         let base = index
             .base()
             .ok_or_else(|| Error::new(ErrorKind::Usage, "explaining needs a base BTF"))?;
-        let mut names: FxHashMap<(u8, &'a [u8]), Vec<TypeId>> = FxHashMap::default();
+        let mut names: FxHashMap<&'a [u8], Vec<(Kind, TypeId)>> = FxHashMap::default();
         for id in 1..base.type_count() {
             let Some(t) = base.type_by_id(id) else {
                 continue;
@@ -181,7 +181,7 @@ impl<'i, 'a> Explainer<'i, 'a> {
             match t.kind() {
                 Some(k) if comparable(k) && t.name_off() != 0 => {
                     let name = base.str_at(t.name_off()).unwrap_or_default();
-                    names.entry((k as u8, name)).or_default().push(id);
+                    names.entry(name).or_default().push((k, id));
                 }
                 _ => {}
             }
@@ -189,16 +189,19 @@ impl<'i, 'a> Explainer<'i, 'a> {
         Ok(Explainer { index, base, names })
     }
 
-    fn candidates(&self, kind: Kind, name: &'a [u8]) -> &[TypeId] {
+    fn candidates(&self, kind: Kind, name: &[u8]) -> impl Iterator<Item = TypeId> + '_ {
         self.names
-            .get(&(kind as u8, name))
-            .map_or(&[], |v| v.as_slice())
+            .get(name)
+            .into_iter()
+            .flatten()
+            .filter(move |(k, _)| *k == kind)
+            .map(|&(_, id)| id)
     }
 
     /// The base types a named split type `t` may duplicate: same kind and
     /// name, and same size where a size must match; a FWD's are the
     /// structs or unions it may stand for.
-    fn suspects(&self, btf: &Btf<'a>, t: TypeView) -> Vec<TypeId> {
+    fn suspects(&self, btf: &Btf, t: TypeView) -> Vec<TypeId> {
         let Some(k) = t.kind().filter(|&k| comparable(k)) else {
             return Vec::new();
         };
@@ -213,8 +216,6 @@ impl<'i, 'a> Explainer<'i, 'a> {
         };
         let sized = matches!(k, Kind::Struct | Kind::Union | Kind::Int | Kind::Float);
         self.candidates(looked_up, name)
-            .iter()
-            .copied()
             .filter(|&b| {
                 !sized
                     || self
@@ -226,7 +227,7 @@ impl<'i, 'a> Explainer<'i, 'a> {
     }
 
     /// Explains every split type of `btf` (a split BTF on this base).
-    pub fn explain(&self, btf: &Btf<'a>) -> Result<Explanation> {
+    pub fn explain(&self, btf: &Btf) -> Result<Explanation> {
         let start = btf.start_id();
         let reps = representatives(self.index, btf)?;
         let merged = |id: TypeId| reps[(id - start) as usize] < start;

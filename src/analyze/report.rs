@@ -236,18 +236,26 @@ fn module_row<'a>(
     explainer: Option<&Explainer<'_, 'a>>,
     m: &NamedInput,
 ) -> Result<ModuleResult> {
-    let input = Input::open(m.bytes)?;
-    let btf = input.parse_btf(Some(base))?;
-    let (sizes, full_bytes) = full_split(&btf, refs)?;
+    // Refuses a module that carries a distilled base: its ids are not on `base`.
+    Input::open(m.bytes)?.with_btf(Some(base), |btf| row_of(btf, refs, explainer, &m.name))
+}
+
+fn row_of(
+    btf: &Btf,
+    refs: Option<&BaseRefs>,
+    explainer: Option<&Explainer>,
+    name: &str,
+) -> Result<ModuleResult> {
+    let (sizes, full_bytes) = full_split(btf, refs)?;
     Ok(ModuleResult {
-        name: m.name.clone(),
+        name: name.to_string(),
         split: sizes.split,
         full: sizes.full,
         base_types_reached: sizes.base_types_reached,
-        kinds: Kinds::of(&stat(&btf)),
+        kinds: Kinds::of(&stat(btf)),
         full_sha256: sha256_hex(&full_bytes),
         explain: explainer
-            .map(|e| e.explain(&btf).map(|x| x.counts))
+            .map(|e| e.explain(btf).map(|x| x.counts))
             .transpose()?,
     })
 }
