@@ -512,3 +512,42 @@ fn explain_diff_and_graph_commands_on_the_fixtures() {
         graph["edge_labels"].as_array().unwrap().len()
     );
 }
+
+/// Corrupted modules: whatever still parses goes through every analysis
+/// without a panic (errors are fine).
+#[test]
+fn analyses_survive_corrupted_modules() {
+    use btfscope::analyze::{diff::diff, full::full_split, graph};
+    let (base_file, modules) = fixture_inputs();
+    let base_input = Input::open(&base_file).unwrap();
+    let base = base_input.parse_btf(None).unwrap();
+    let index = BaseIndex::new(&base).unwrap();
+    let explainer = Explainer::new(&index).unwrap();
+    let clean_input = Input::open(&modules[0].1).unwrap();
+    let clean = clean_input.btf_bytes().unwrap().to_vec();
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut parsed = 0;
+    for _ in 0..300 {
+        let mut bytes = clean.clone();
+        for _ in 0..4 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let at = (seed % bytes.len() as u64) as usize;
+            bytes[at] = (seed >> 32) as u8;
+        }
+        let Ok(btf) = Btf::parse_split(&bytes, &base) else {
+            continue;
+        };
+        parsed += 1;
+        let _ = explainer.explain(&btf);
+        let _ = full_split(&btf, None);
+        let _ = diff(&btf, &btf);
+        let g = graph::split_graph(&btf);
+        let _ = g.to_dot();
+        if let Some(root) = g.nodes.last() {
+            let _ = graph::rooted(&btf, root.id, 3);
+        }
+    }
+    assert!(parsed > 0);
+}
