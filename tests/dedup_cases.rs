@@ -534,3 +534,10 @@ fn deviation_type_section_offset_is_normalised() {
     let ours = dedup(&Btf::parse(&gapped).unwrap()).unwrap().to_bytes();
     assert_eq!(ours, check("normal layout", &normal));
 }
+
+/// One index serves every module on every thread.
+#[test]
+fn base_index_is_send_and_sync() {
+    fn shared<T: Send + Sync>() {}
+    shared::<BaseIndex>();
+}
