@@ -551,3 +551,24 @@ fn analyses_survive_corrupted_modules() {
     }
     assert!(parsed > 0);
 }
+
+#[test]
+fn split_command_has_a_full_column() {
+    let out = Command::new(env!("CARGO_BIN_EXE_btfscope"))
+        .args(["split", "--full", "--json", "-B"])
+        .arg(fixture("vmlinux.btf.xz"))
+        .arg(fixture("nfs.btf.xz"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let sizes = &r["modules"][0]["sizes"];
+    // The FULL BTF `report` measures for the same module.
+    assert_eq!(sizes["full"]["bytes"], 595_788);
+    assert_eq!(r["totals"]["full"]["bytes"], 595_788);
+    assert!(sizes["full"]["bytes"].as_u64() > sizes["shipped_bytes"].as_u64());
+}
