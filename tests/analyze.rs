@@ -572,3 +572,42 @@ fn split_command_has_a_full_column() {
     assert_eq!(r["totals"]["full"]["bytes"], 595_788);
     assert!(sizes["full"]["bytes"].as_u64() > sizes["shipped_bytes"].as_u64());
 }
+
+#[test]
+fn diff_between_two_real_kernels() {
+    let kernels = kernel::compat_kernels("diff_between_two_real_kernels");
+    let Some(old) = kernels
+        .iter()
+        .find(|p| p.to_string_lossy().contains("6.1.0-47"))
+    else {
+        return;
+    };
+    if !kernel::available("diff_between_two_real_kernels") {
+        return;
+    }
+    let old_file = std::fs::read(old).unwrap();
+    let new_file = std::fs::read(kernel::vmlinux_path()).unwrap();
+    let (old_input, new_input) = (
+        Input::open(&old_file).unwrap(),
+        Input::open(&new_file).unwrap(),
+    );
+    let a = old_input.parse_btf(None).unwrap();
+    let b = new_input.parse_btf(None).unwrap();
+    let d = btfscope::analyze::diff::diff(&a, &b);
+    assert!(
+        !d.changed.is_empty() && d.unchanged > 50_000,
+        "{}",
+        d.to_text()
+    );
+    // A field moved within task_struct between the two 6.1 updates.
+    let task = d
+        .changed
+        .iter()
+        .find(|c| c.old.kind == "struct" && c.old.name == "task_struct")
+        .expect("task_struct changed");
+    assert!(
+        task.changes.iter().any(|c| c.starts_with("member '")),
+        "{task:?}"
+    );
+    assert!(btfscope::analyze::diff::diff(&b, &b).changed.is_empty());
+}
