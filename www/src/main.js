@@ -233,9 +233,25 @@ function renderAll() {
   renderProgress();
   renderSummary();
   table.setRows(moduleRows());
+  renderWholeViews();
+  if (ui.view === 'module') renderDetail();
+}
+
+// Charts and the text report are rebuilt whole: during a run, once a second.
+let wholeViewsTimer = 0;
+let wholeViewsAt = 0;
+function renderWholeViews() {
+  const wait = state.run && state.run.phase === 'running' ? wholeViewsAt + 1000 - performance.now() : 0;
+  if (wait > 0) {
+    wholeViewsTimer ||= setTimeout(() => {
+      wholeViewsTimer = 0;
+      renderWholeViews();
+    }, wait);
+    return;
+  }
+  wholeViewsAt = performance.now();
   if (ui.view === 'charts') renderCharts();
   if (ui.view === 'report') renderReport();
-  if (ui.view === 'module') renderDetail();
 }
 
 function renderCoreBadge() {
