@@ -103,6 +103,25 @@ test('real files through the file input: base detected, a bad file reported, the
   await page.screenshot({ path: screenshotPath('real-files-table') });
 });
 
+test('files dropped on the page are analysed', async () => {
+  await page.goto(`${server.url}#view=modules`);
+  await done();
+  // A synthetic drop: the sample's files, fetched from the page's own origin.
+  await page.evaluate(async () => {
+    const urls = [...performance.getEntriesByType('resource')].map((e) => e.name).filter((u) => /\.xz$/.test(u));
+    const transfer = new DataTransfer();
+    for (const url of urls) {
+      const name = new URL(url).pathname.split('/').pop().replace(/\.[0-9a-f]{8}\.xz$/, '.xz');
+      transfer.items.add(new File([await (await fetch(url)).blob()], `dropped-${name}`));
+    }
+    document.dispatchEvent(new DragEvent('dragenter', { dataTransfer: transfer, bubbles: true }));
+    document.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true }));
+  });
+  await page.waitForFunction(() => document.querySelectorAll('.tbody .tr.ok').length === 2 && document.body.dataset.phase === 'done');
+  assert.deepEqual((await tableRows()).map((r) => r.path).sort(), ['dropped-mlx5_core.btf.xz', 'dropped-nfs.btf.xz']);
+  assert.match(await page.textContent('#summary'), /dropped-vmlinux/);
+});
+
 test('charts, module detail with the type graph', async () => {
   await page.goto(server.url);
   await done();
