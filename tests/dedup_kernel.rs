@@ -10,7 +10,7 @@ use std::cell::RefCell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use btfscope::btf::Btf;
-use btfscope::dedup::{dedup, dedup_split, BaseIndex};
+use btfscope::dedup::{dedup, dedup_split, BaseIndex, Compat};
 use rayon::prelude::*;
 
 /// Straight to stderr: the test harness hides eprintln! of passing tests.
@@ -46,7 +46,7 @@ fn every_module_split_dedup_is_identical_to_libbpf() {
     }
     let base_raw = kernel::btf_section(&std::fs::read(kernel::vmlinux_path()).unwrap());
     let base = Btf::parse(&base_raw).unwrap();
-    let index = BaseIndex::new(&base).unwrap();
+    let index = BaseIndex::with_compat(&base, Compat::Libbpf1_7).unwrap();
     let paths = kernel::module_paths();
     let identical = AtomicUsize::new(0);
     let failures: Vec<String> = paths
@@ -86,6 +86,55 @@ fn every_module_split_dedup_is_identical_to_libbpf() {
     assert_eq!(identical, paths.len());
 }
 
+/// Our default follows current libbpf, which merges split typedefs into
+/// identical base typedefs where 1.7 keeps them: per module, never more
+/// types than 1.7's output, and the only types it drops are those 1.7 kept
+/// because of the typedef lookup.
+#[test]
+fn current_libbpf_typedef_fix_only_ever_shrinks_modules() {
+    if !kernel::available("current_libbpf_typedef_fix_only_ever_shrinks_modules") {
+        return;
+    }
+    let base_raw = kernel::btf_section(&std::fs::read(kernel::vmlinux_path()).unwrap());
+    let base = Btf::parse(&base_raw).unwrap();
+    let current = BaseIndex::new(&base).unwrap();
+    let libbpf_1_7 = BaseIndex::with_compat(&base, Compat::Libbpf1_7).unwrap();
+    let paths = kernel::module_paths();
+    let sizes: Vec<(usize, usize, u64, u64)> = paths
+        .par_iter()
+        .map(|path| {
+            let raw = kernel::btf_section(&std::fs::read(path).unwrap());
+            let btf = Btf::parse_split(&raw, &base).unwrap();
+            let new = dedup_split(&current, &btf).unwrap();
+            let old = dedup_split(&libbpf_1_7, &btf).unwrap();
+            let typedefs = |b: &Btf| {
+                b.local_types()
+                    .filter(|t| t.kind() == Some(btfscope::btf::Kind::Typedef))
+                    .count()
+            };
+            assert!(
+                new.local_len() <= old.local_len() && typedefs(&new) <= typedefs(&old),
+                "{}: current {} types, 1.7 {}",
+                path.display(),
+                new.local_len(),
+                old.local_len()
+            );
+            (
+                new.local_len(),
+                old.local_len(),
+                new.to_bytes_len(),
+                old.to_bytes_len(),
+            )
+        })
+        .collect();
+    let differ = sizes.iter().filter(|s| s.0 != s.1).count();
+    let (new_bytes, old_bytes) = sizes.iter().fold((0, 0), |a, s| (a.0 + s.2, a.1 + s.3));
+    show(&format!(
+        "typedef fix: {differ} of {} modules shrink further; {old_bytes} -> {new_bytes} bytes",
+        paths.len()
+    ));
+}
+
 /// The big-endian kernel (Debian s390x): vmlinux read from its vmlinuz, and
 /// every module (.ko.xz) split on it.
 #[test]
@@ -100,7 +149,7 @@ fn s390x_vmlinux_and_modules_are_identical_to_libbpf() {
     if let Err(e) = libbpf::compare(&ours, &theirs, None) {
         panic!("s390x vmlinux: {e}");
     }
-    let index = BaseIndex::new(&base).unwrap();
+    let index = BaseIndex::with_compat(&base, Compat::Libbpf1_7).unwrap();
     let paths = kernel::files_under(&k.modules_dir, ".ko.xz");
     let failures: Vec<String> = paths
         .par_iter()

@@ -17,7 +17,7 @@ mod rawbtf;
 use std::collections::HashMap;
 
 use btfscope::btf::Btf;
-use btfscope::dedup::{dedup, dedup_split, BaseIndex};
+use btfscope::dedup::{dedup, dedup_split, BaseIndex, Compat};
 use rawbtf::*;
 
 /// splitmix64: small, good enough, and the same everywhere.
@@ -415,7 +415,8 @@ fn run(seed: u64) -> Result<Outcome, String> {
     }
     let module_raw = module.bytes();
     let btf = Btf::parse_split(&module_raw, &base_btf).map_err(|e| format!("split parse: {e}"))?;
-    let index = BaseIndex::new(&base_btf).map_err(|e| format!("index: {e}"))?;
+    let index =
+        BaseIndex::with_compat(&base_btf, Compat::Libbpf1_7).map_err(|e| format!("index: {e}"))?;
     let ours = dedup_split(&index, &btf);
     let outcome = outcome(btf.local_len(), &ours);
     let lb = libbpf::Base::new(&base_raw).map_err(|e| format!("libbpf base error {e}"))?;

@@ -9,6 +9,7 @@ use super::shape::{reaches_uncomparable, shape};
 use super::strings::base_string_index;
 use super::table::{FrozenTable, Table};
 use super::words::Records;
+use super::Compat;
 use crate::btf::Btf;
 use crate::error::{Error, ErrorKind, Result};
 
@@ -28,9 +29,14 @@ pub struct BaseIndex<'a> {
 }
 
 impl<'a> BaseIndex<'a> {
-    /// Indexes `base` (and its own bases, if any) as libbpf does before a
-    /// split deduplication.
+    /// Indexes `base` (and its own bases, if any) as current libbpf does
+    /// before a split deduplication.
     pub fn new(base: &'a Btf<'a>) -> Result<Self> {
+        Self::with_compat(base, Compat::Current)
+    }
+
+    /// Indexes `base` as the given libbpf version does.
+    pub fn with_compat(base: &'a Btf<'a>, compat: Compat) -> Result<Self> {
         let count = base.type_count();
         let records = Records::load(base, 0, count)?;
         let empty = FrozenTable::empty();
@@ -38,7 +44,7 @@ impl<'a> BaseIndex<'a> {
         let mut names = map_with_capacity(count as usize / 8);
         for id in 1..count {
             let r = records.get(id);
-            if let Some(h) = base_hash(r) {
+            if let Some(h) = base_hash(r, compat) {
                 table.add(h, id);
             }
             if is_struct_or_union(kind(r)) {

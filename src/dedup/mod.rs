@@ -31,12 +31,30 @@ use engine::{Engine, PARALLEL_MIN_BYTES};
 use strings::dedup_strings;
 use words::Records;
 
+/// Which libbpf's output to reproduce where libbpf versions differ.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Compat {
+    /// Current libbpf (and libbpf before 1.6): a split typedef identical to
+    /// a base typedef merges into it.
+    #[default]
+    Current,
+    /// libbpf 1.7 byte for byte, including its bug that keeps such split
+    /// typedefs (and every type built on them) in the split BTF. The
+    /// differential tests use this to compare against the libbpf-sys oracle.
+    Libbpf1_7,
+}
+
 /// Deduplicates `btf`: a base BTF on its own, a split BTF against its base
 /// (indexed for this call only; see [`dedup_split`] to share the index).
 pub fn dedup<'a>(btf: &Btf<'a>) -> Result<Btf<'a>> {
+    dedup_with(btf, Compat::Current)
+}
+
+/// [`dedup`] reproducing the given libbpf version.
+pub fn dedup_with<'a>(btf: &Btf<'a>, compat: Compat) -> Result<Btf<'a>> {
     match btf.base() {
         None => run(&BaseIndex::void(), btf),
-        Some(base) => run(&BaseIndex::new(base)?, btf),
+        Some(base) => run(&BaseIndex::with_compat(base, compat)?, btf),
     }
 }
 

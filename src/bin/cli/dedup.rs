@@ -4,7 +4,7 @@
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 
-use btfscope::dedup::{dedup, resplit, BaseIndex};
+use btfscope::dedup::{dedup_with, resplit, BaseIndex, Compat};
 use btfscope::intake::Input;
 use btfscope::{Error, ErrorKind, Result};
 
@@ -19,6 +19,27 @@ pub struct DedupArgs {
     /// Where to write the raw BTF.
     #[arg(short = 'o', long = "output")]
     output: PathBuf,
+    #[command(flatten)]
+    compat: CompatArg,
+}
+
+/// Which libbpf to reproduce (see docs/DEDUP.md).
+#[derive(clap::Args)]
+pub struct CompatArg {
+    /// Reproduce libbpf 1.7 byte for byte, including its bug that keeps
+    /// split typedefs identical to base ones (default: current libbpf).
+    #[arg(long = "libbpf-1.7")]
+    libbpf_1_7: bool,
+}
+
+impl CompatArg {
+    fn compat(&self) -> Compat {
+        if self.libbpf_1_7 {
+            Compat::Libbpf1_7
+        } else {
+            Compat::Current
+        }
+    }
 }
 
 #[derive(clap::Args)]
@@ -35,6 +56,8 @@ pub struct SplitArgs {
     /// JSON instead of text.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    compat: CompatArg,
     /// Add a FULL column: each module's BTF as it would be without split
     /// BTF (its types and the base types they reach, deduplicated alone).
     #[arg(long)]
@@ -44,7 +67,7 @@ pub struct SplitArgs {
 pub fn run_dedup(args: DedupArgs) -> Result<()> {
     let file = args.file.display().to_string();
     with_btf(&args.file, args.base.as_deref(), |btf| {
-        let out = dedup(btf).map_err(|e| e.in_file(&file))?;
+        let out = dedup_with(btf, args.compat.compat()).map_err(|e| e.in_file(&file))?;
         std::fs::write(&args.output, out.to_bytes()).map_err(|e| {
             Error::new(ErrorKind::Io, e.to_string()).in_file(args.output.display().to_string())
         })
@@ -56,7 +79,8 @@ pub fn run_split(args: SplitArgs, out: &mut impl Write) -> Result<()> {
     let base_bytes = read(&args.base)?;
     let input = Input::open(&base_bytes).map_err(|e| e.in_file(&base_name))?;
     let base = input.parse_btf(None).map_err(|e| e.in_file(&base_name))?;
-    let index = BaseIndex::new(&base).map_err(|e| e.in_file(&base_name))?;
+    let index =
+        BaseIndex::with_compat(&base, args.compat.compat()).map_err(|e| e.in_file(&base_name))?;
     let files = resplit::module_files(&args.modules)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.jobs.unwrap_or(0))
