@@ -554,3 +554,13 @@ fn base_index_is_send_and_sync() {
     fn shared<T: Send + Sync>() {}
     shared::<BaseIndex>();
 }
+
+#[test]
+fn built_btf_with_a_dangling_id_is_an_error_not_a_panic() {
+    let mut b = btfscope::btf::BtfBuilder::new();
+    let s = b.add_struct("s", 8);
+    b.add_field("p", s + 7, 0, 0).unwrap();
+    let err = dedup(&b.finish()).unwrap_err();
+    assert_eq!(err.kind, btfscope::ErrorKind::BadTypeId, "{err}");
+    assert!(err.to_string().contains("refers to type id 8"), "{err}");
+}

@@ -196,6 +196,8 @@ fn build_standalone(btf: &Btf, refs: Option<&BaseRefs>) -> Result<(Btf<'static>,
         base: None,
         start_id: 1,
         start_str_off: 0,
+        // Copied from validated records, references renumbered consistently.
+        checked: true,
     };
     Ok((btf, reached.len()))
 }

@@ -71,6 +71,7 @@ impl<'a> BtfBuilder<'a> {
             base,
             start_id: base.map_or(1, |b| b.type_count()),
             start_str_off: base.map_or(0, |b| b.start_str_off() + b.string_bytes().len() as u32),
+            checked: false,
         };
         let mut strings = HashMap::new();
         if base.is_none() {

@@ -24,6 +24,9 @@ pub struct Btf<'a> {
     pub(crate) base: Option<&'a Btf<'a>>,
     pub(crate) start_id: TypeId,
     pub(crate) start_str_off: u32,
+    /// Every name offset and type reference is known to be in range: true
+    /// after parsing, false for what a builder assembled until validated.
+    pub(crate) checked: bool,
 }
 
 impl<'a> Btf<'a> {
@@ -51,10 +54,12 @@ impl<'a> Btf<'a> {
             base,
             start_id: base.map_or(1, |b| b.type_count()),
             start_str_off: base.map_or(0, |b| b.start_str_off + b.strings.len() as u32),
+            checked: false,
         };
         btf.check_strings(strings_at)?;
         btf.index_types(types_at)?;
-        btf.validate(types_at)?;
+        btf.validate_at(types_at)?;
+        btf.checked = true;
         Ok(btf)
     }
 
@@ -181,8 +186,19 @@ impl<'a> Btf<'a> {
         Ok(())
     }
 
-    /// Checks every name offset and type reference, as libbpf's sanity check does.
-    fn validate(&self, types_at: usize) -> Result<()> {
+    /// Checks every name offset and type reference of a BTF that was built
+    /// rather than parsed (a parsed one has been checked already). Error
+    /// offsets count from the start of `to_bytes()`.
+    pub fn validate(&self) -> Result<()> {
+        if self.checked {
+            return Ok(());
+        }
+        self.validate_at(self.header.hdr_len as usize)
+    }
+
+    /// Checks every name offset and type reference, as libbpf's sanity check
+    /// does; `types_at` is where the type section starts in the blob.
+    fn validate_at(&self, types_at: usize) -> Result<()> {
         let count = self.type_count();
         for t in self.local_types() {
             let rec_at = types_at + self.offsets[(t.id - self.start_id) as usize] as usize;
@@ -255,6 +271,7 @@ impl<'a> Btf<'a> {
             base: None,
             start_id: self.start_id,
             start_str_off: self.start_str_off,
+            checked: self.checked,
         }
     }
 
@@ -270,6 +287,7 @@ impl<'a> Btf<'a> {
             base: Some(base),
             start_id: self.start_id,
             start_str_off: self.start_str_off,
+            checked: self.checked,
         }
     }
 

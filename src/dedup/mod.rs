@@ -69,6 +69,7 @@ pub fn dedup_split<'a>(index: &BaseIndex<'a>, btf: &Btf<'a>) -> Result<Btf<'a>> 
 /// the type merges into the base. Indexed by `id - btf.start_id()`.
 pub fn representatives(index: &BaseIndex, btf: &Btf) -> Result<Vec<crate::btf::TypeId>> {
     index.check_fits(btf)?;
+    btf.validate()?;
     let names = dedup_strings(btf, index.base().map(|_| &index.strings))?;
     let mut local = Records::load(btf, btf.start_id(), btf.type_count())?;
     // As in `run`: input name offsets compare exactly only when one-to-one.
@@ -83,6 +84,9 @@ pub fn representatives(index: &BaseIndex, btf: &Btf) -> Result<Vec<crate::btf::T
 }
 
 fn run<'a>(index: &BaseIndex, btf: &Btf<'a>) -> Result<Btf<'a>> {
+    // The passes index records by the ids they hold: a built BTF with an id
+    // out of range must be an error here, not a panic there.
+    btf.validate()?;
     let base_strings = index.base().map(|_| &index.strings);
     // Types are first deduplicated with their input name offsets, which is
     // exact when the string mapping is one-to-one (the usual case) and lets
@@ -132,5 +136,6 @@ fn run<'a>(index: &BaseIndex, btf: &Btf<'a>) -> Result<Btf<'a>> {
         base: btf.base,
         start_id: btf.start_id,
         start_str_off: btf.start_str_off,
+        checked: true,
     })
 }
