@@ -12,8 +12,9 @@ cargo build --release
 scripts/build-web.sh
 
 echo
-echo "== btfscope stat on the sample module nfs (split BTF on vmlinux)"
-target/release/btfscope stat -B tests/fixtures/vmlinux.btf.xz tests/fixtures/nfs.btf.xz
+echo "== btfscope report on the sample: FULL against SPLIT for nfs and mlx5_core on vmlinux"
+"${CARGO_TARGET_DIR:-target}/release/btfscope" report -B tests/fixtures/vmlinux.btf.xz \
+  tests/fixtures/nfs.btf.xz tests/fixtures/mlx5_core.btf.xz
 echo
 echo "== the in-browser analyzer (Ctrl-C to stop)"
 exec node www/serve.js dist "${PORT:-8080}"
