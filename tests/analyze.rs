@@ -611,3 +611,31 @@ fn diff_between_two_real_kernels() {
     );
     assert!(btfscope::analyze::diff::diff(&b, &b).changed.is_empty());
 }
+
+#[test]
+fn typedef_copy_merges_today_and_not_with_libbpf_1_7() {
+    use btfscope::dedup::Compat;
+    let mut b = BtfBuilder::new();
+    let int = b.add_int("int", 4, 1);
+    b.add_typedef("t", int);
+    let base = b.finish();
+    let mut s = BtfBuilder::new_split(&base);
+    let copy = s.add_typedef("t", int);
+    let split = s.finish();
+    let x = explain(&base, &split);
+    assert!(
+        matches!(verdict_of(&x, copy), Verdict::Identical { .. }),
+        "{x:?}"
+    );
+    let old = BaseIndex::with_compat(&base, Compat::Libbpf1_7).unwrap();
+    let x = Explainer::new(&old).unwrap().explain(&split).unwrap();
+    assert!(
+        matches!(
+            verdict_of(&x, copy),
+            Verdict::Unmergeable {
+                reason: Reason::TypedefHash
+            }
+        ),
+        "{x:?}"
+    );
+}

@@ -20,7 +20,7 @@ use serde::Serialize;
 use crate::btf::types::Member;
 use crate::btf::{Btf, Kind, TypeId, TypeView};
 use crate::dedup::fx::FxHashMap;
-use crate::dedup::{representatives, BaseIndex};
+use crate::dedup::{representatives, BaseIndex, Compat};
 use crate::error::{Error, ErrorKind, Result};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -54,7 +54,8 @@ pub enum Reason {
         second: TypeId,
     },
     /// libbpf 1.7 files base typedefs under one hash and looks split
-    /// typedefs up under another, so a split typedef never meets its twin.
+    /// typedefs up under another, so a split typedef never meets its twin
+    /// (only with an index made for `Compat::Libbpf1_7`).
     TypedefHash,
     /// Several base types have this kind and name, so a forward
     /// declaration cannot be resolved to one.
@@ -283,7 +284,9 @@ impl<'i, 'a> Explainer<'i, 'a> {
                             first: *first,
                             second: *second,
                         }
-                    } else if t.kind() == Some(Kind::Typedef) {
+                    } else if t.kind() == Some(Kind::Typedef)
+                        && self.index.compat == Compat::Libbpf1_7
+                    {
                         Reason::TypedefHash
                     } else if cands.len() > 1 {
                         Reason::AmbiguousName {

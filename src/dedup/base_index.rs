@@ -26,6 +26,8 @@ pub struct BaseIndex<'a> {
     pub(crate) shapes: Vec<u64>,
     /// Some base type refers where a comparison could fail with an error.
     pub(crate) reaches_uncomparable: bool,
+    /// The libbpf behaviour indexed for (the explainer names its quirks).
+    pub(crate) compat: Compat,
 }
 
 impl<'a> BaseIndex<'a> {
@@ -65,6 +67,7 @@ impl<'a> BaseIndex<'a> {
             shapes,
             reaches_uncomparable,
             records,
+            compat,
         })
     }
 
@@ -78,6 +81,7 @@ impl<'a> BaseIndex<'a> {
             names: FxHashMap::default(),
             shapes: vec![0],
             reaches_uncomparable: false,
+            compat: Compat::Current,
         }
     }
 

@@ -12,6 +12,7 @@ use btfscope::dedup::BaseIndex;
 use btfscope::intake::Input;
 use btfscope::{Error, ErrorKind, Result};
 
+use super::dedup_cmd::CompatArg;
 use super::{map, read};
 
 #[derive(clap::Args)]
@@ -23,6 +24,8 @@ pub struct ExplainArgs {
     base: PathBuf,
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    compat: CompatArg,
 }
 
 #[derive(clap::Args)]
@@ -118,7 +121,7 @@ pub fn run_explain(args: ExplainArgs, out: &mut impl Write) -> Result<()> {
     let base = base_input
         .parse_btf(None)
         .map_err(|e| e.in_file(&base_name))?;
-    let index = BaseIndex::new(&base)?;
+    let index = BaseIndex::with_compat(&base, args.compat.compat())?;
     let explainer = Explainer::new(&index)?;
     let name = args.module.display().to_string();
     let bytes = read(&args.module)?;

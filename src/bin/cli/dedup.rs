@@ -33,7 +33,7 @@ pub struct CompatArg {
 }
 
 impl CompatArg {
-    fn compat(&self) -> Compat {
+    pub fn compat(&self) -> Compat {
         if self.libbpf_1_7 {
             Compat::Libbpf1_7
         } else {
