@@ -284,6 +284,9 @@ impl<'i, 'a> Explainer<'i, 'a> {
                             first: *first,
                             second: *second,
                         }
+                    } else if walk.truncated {
+                        // Not compared whole: no claim about why.
+                        Reason::Other
                     } else if t.kind() == Some(Kind::Typedef)
                         && self.index.compat == Compat::Libbpf1_7
                     {
@@ -388,6 +391,8 @@ struct Walk {
     conflict: Option<(String, TypeId, TypeId)>,
     /// Anonymous split composites paired with base ones, with their path.
     anonymous: Vec<(TypeId, TypeId, String)>,
+    /// The walk stopped at its bound before the graphs were compared whole.
+    truncated: bool,
 }
 
 /// Bound on the pairs one walk visits: a vmlinux-sized graph, twice.
@@ -404,7 +409,11 @@ impl Walk {
         let mut steps = 0;
         while let Some((s, b, path, via_ptr)) = todo.pop_front() {
             steps += 1;
-            if s == b || steps > MAX_PAIRS {
+            if steps > MAX_PAIRS {
+                walk.truncated = true;
+                break;
+            }
+            if s == b {
                 continue;
             }
             let (Some(st), Some(bt)) = (btf.type_by_id(s), btf.type_by_id(b)) else {
