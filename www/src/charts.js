@@ -26,7 +26,7 @@ const splitBytes = (r) => r.split.bytes;
 const typeBytes = (r) => r.kinds.kinds.reduce((a, k) => a + k.bytes, 0);
 
 /** Paired bars for the `top` modules with the largest FULL BTF: FULL and SPLIT. */
-export function sizeBars(rows, top = 25) {
+export function sizeBars(rows, top = 20) {
   const ranked = rows.filter((r) => r.full).sort((a, b) => b.full.bytes - a.full.bytes).slice(0, top);
   const max = Math.max(1, ...ranked.map((r) => r.full.bytes));
   const width = 1000;
@@ -88,30 +88,33 @@ export function kindStacks(rows, top = 20) {
 }
 
 // Squarified treemap (Bruls, Huizing, van Wijk): rows of cells laid along
-// the shorter side, keeping aspect ratios near 1.
-function squarify(items, x, y, w, h, out) {
-  let rest = items;
-  while (rest.length) {
+// the shorter side, each row grown while it improves its worst aspect ratio.
+// One pass over the items, largest first.
+function squarify(items, x, y, w, h) {
+  const out = [];
+  let i = 0;
+  while (i < items.length) {
     const side = Math.min(w, h);
-    let row = [];
+    let sum = 0;
+    let min = Infinity;
+    let max = 0;
     let best = Infinity;
-    for (const it of rest) {
-      const candidate = [...row, it];
-      const sum = candidate.reduce((a, c) => a + c.area, 0);
-      const max = Math.max(...candidate.map((c) => c.area));
-      const min = Math.min(...candidate.map((c) => c.area));
-      const worst = Math.max((side * side * max) / (sum * sum), (sum * sum) / (side * side * min));
+    let end = i;
+    for (; end < items.length; end += 1) {
+      const area = items[end].area;
+      const s2 = (sum + area) ** 2;
+      const worst = Math.max((side * side * Math.max(max, area)) / s2, s2 / (side * side * Math.min(min, area)));
       if (worst > best) break;
       best = worst;
-      row = candidate;
+      sum += area;
+      min = Math.min(min, area);
+      max = Math.max(max, area);
     }
-    const rowArea = row.reduce((a, c) => a + c.area, 0);
-    const thickness = rowArea / side;
+    const thickness = sum / side;
     let offset = 0;
-    for (const it of row) {
-      const length = (it.area / rowArea) * side;
-      if (w >= h) out.push({ item: it.item, x, y: y + offset, w: thickness, h: length });
-      else out.push({ item: it.item, x: x + offset, y, w: length, h: thickness });
+    for (const it of items.slice(i, end)) {
+      const length = (it.area / sum) * side;
+      out.push(w >= h ? { item: it.item, x, y: y + offset, w: thickness, h: length } : { item: it.item, x: x + offset, y, w: length, h: thickness });
       offset += length;
     }
     if (w >= h) {
@@ -121,27 +124,37 @@ function squarify(items, x, y, w, h, out) {
       y += thickness;
       h -= thickness;
     }
-    rest = rest.slice(row.length);
+    i = end;
   }
   return out;
 }
 
-/** A treemap of every module's shipped BTF bytes; click a cell to open the module. */
+// Cells smaller than this (in the chart's units) are merged into one.
+const MIN_CELL_AREA = 150;
+
+/** A treemap of the modules' shipped BTF bytes; click a cell to open the module. */
 export function treemap(rows, onSelect) {
   const width = 1000;
   const height = 520;
   const sized = read(rows).filter((r) => splitBytes(r) > 0).sort((a, b) => splitBytes(b) - splitBytes(a));
   const total = sized.reduce((a, r) => a + splitBytes(r), 0);
   const items = sized.map((r) => ({ item: r, area: (splitBytes(r) / total) * width * height }));
+  // Thousands of specks would cost more to draw than they show: one cell for the rest.
+  const small = items.filter((it) => it.area < MIN_CELL_AREA);
+  const shown = items.filter((it) => it.area >= MIN_CELL_AREA);
+  if (small.length) {
+    const bytesOfSmall = small.reduce((a, it) => a + splitBytes(it.item), 0);
+    shown.push({ item: { name: `${count(small.length)} smaller`, others: bytesOfSmall, path: `${count(small.length)} smaller modules` }, area: small.reduce((a, it) => a + it.area, 0) });
+  }
   const svg = s('svg', { viewBox: `0 0 ${width} ${height}`, class: 'chart treemap', role: 'img' });
-  const cells = squarify(items, 0, 0, width, height, []);
-  cells.forEach((c, i) => {
-    const g = s('g', { class: 'cell', tabindex: c.w * c.h > 400 ? 0 : -1, onclick: () => onSelect(c.item) },
-      s('rect', { x: c.x, y: c.y, width: c.w, height: c.h, fill: `hsl(${(i * 47) % 360} 45% 72%)` }),
-      title(`${c.item.path}: ${count(splitBytes(c.item))} bytes`));
+  squarify(shown, 0, 0, width, height).forEach((c, i) => {
+    const cellBytes = c.item.others ?? splitBytes(c.item);
+    const g = s('g', { class: c.item.others ? 'cell others' : 'cell', onclick: c.item.others ? undefined : () => onSelect(c.item) },
+      s('rect', { x: c.x, y: c.y, width: c.w, height: c.h, fill: c.item.others ? '#d6dbe1' : `hsl(${(i * 47) % 360} 45% 72%)` }),
+      title(`${c.item.path}: ${count(cellBytes)} bytes`));
     if (c.w > 60 && c.h > 18) {
       g.append(s('text', { x: c.x + 4, y: c.y + 14, class: 'cell-label' }, c.item.name));
-      if (c.h > 34) g.append(s('text', { x: c.x + 4, y: c.y + 29, class: 'cell-value' }, bytes(splitBytes(c.item))));
+      if (c.h > 34) g.append(s('text', { x: c.x + 4, y: c.y + 29, class: 'cell-value' }, bytes(cellBytes)));
     }
     svg.append(g);
   });
@@ -155,7 +168,7 @@ export function chartsView(rows, onSelect) {
   const full = rows.some((r) => r.full);
   return [
     h('section', { class: 'card' },
-      h('h3', null, 'FULL vs SPLIT BTF, the 25 modules with the largest FULL BTF'),
+      h('h3', null, 'FULL vs SPLIT BTF, the modules with the largest FULL BTF'),
       full ? sizeBars(rows) : h('p', { class: 'hint' }, 'FULL sizes are still being computed.')),
     h('section', { class: 'card' }, h('h3', null, 'Type bytes per kind (SPLIT), largest modules'), kindStacks(rows)),
     h('section', { class: 'card' }, h('h3', null, `Treemap of module BTF sizes as shipped (${count(done.length)} modules)`), treemap(rows, onSelect)),

@@ -61,22 +61,16 @@ function start(files, source) {
   if (state.run && state.run.phase === 'running') core.cancel();
   state.source = source;
   state.files = files;
-  state.rows = files.map(({ file, path }, index) => ({
-    index,
-    path,
-    name: moduleName(path),
-    file_bytes: file.size,
-    status: 'pending',
-  }));
+  // File sizes come from the worker ('sizes'): reading them here could block.
+  state.rows = files.map(({ path }, index) => ({ index, path, name: moduleName(path), status: 'pending' }));
   state.base = null;
-  const totalBytes = files.reduce((a, f) => a + f.file.size, 0);
   state.run = {
     id: ++runCounter,
     started: performance.now(),
     phase: 'running',
     pass: 'shipped',
     total: files.length,
-    totalBytes,
+    totalBytes: 0,
     done: 0, // files through the quick pass (the base counts as one)
     doneBytes: 0,
     fullTotal: 0, // modules the full pass will see: those the quick pass read
@@ -132,6 +126,11 @@ function onCore(msg) {
       break;
     case 'rows':
       msg.indexes.forEach((index, i) => onOutcome(msg.pass, state.rows[index], msg.outcomes[i]));
+      scheduleRender();
+      break;
+    case 'sizes':
+      msg.sizes.forEach((size, i) => (state.rows[i].file_bytes = size));
+      state.run.totalBytes = msg.sizes.reduce((a, b) => a + b, 0);
       scheduleRender();
       break;
     case 'pass-done':
@@ -270,7 +269,7 @@ function renderProgress() {
   const [done, total, doneBytes, totalBytes] = quick
     ? [run.done, run.total, run.doneBytes, run.totalBytes]
     : [run.fullDone, run.fullTotal, run.fullDoneBytes, run.fullTotalBytes];
-  const fraction = totalBytes ? doneBytes / totalBytes : 1;
+  const fraction = totalBytes ? doneBytes / totalBytes : 0;
   $('progress-bar').value = running ? fraction : 1;
   $('cancel').hidden = !running;
   const parts = quick

@@ -89,7 +89,7 @@ export function fromReport(json) {
     const status = STATUSES.has(m.status) ? m.status : 'failed';
     return {
       path: text(m.path, `${where}: path`),
-      file_bytes: number(m.file_bytes, `${where}: file_bytes`),
+      file_bytes: number(m.file_bytes ?? 0, `${where}: file_bytes`),
       status,
       ...(m.error !== undefined ? { error: text(m.error, `${where}: error`) } : {}),
       ...figures(m, where),

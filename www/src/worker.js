@@ -62,6 +62,9 @@ async function chooseBase(files, base) {
 // fills the table in seconds; the full one (FULL BTF, the report's rows)
 // follows on the modules the quick pass could read.
 async function run({ files, base }) {
+  // Asking a File its size can take a round trip to the browser: done here,
+  // not on the page's thread.
+  postMessage({ type: 'sizes', sizes: files.map((f) => f.size) });
   const chosen = await chooseBase(files, base);
   postMessage({ type: 'base', index: chosen ? chosen.index : null, types: chosen ? chosen.types : 0 });
   const session = new core.wasm.Session(chosen ? await read(files[chosen.index]) : undefined);
