@@ -5,11 +5,12 @@
 
 import test from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, statSync, writeFileSync, readFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { ROOT, serve, launch, recordRequests, cliReport, modulesUnder, screenshotPath } from './browser.js';
+import { ROOT, CLI, serve, launch, recordRequests, cliReport, modulesUnder, screenshotPath } from './browser.js';
 
 const FIXTURES = join(ROOT, 'tests/fixtures');
 const KERNEL = join(homedir(), '.cache/btfscope');
@@ -146,6 +147,18 @@ test('the URL reopens the same module view', async () => {
   await other.waitForSelector('body[data-phase=done]');
   await other.waitForFunction(() => /mlx5_core/.test(document.getElementById('detail-title').textContent));
   assert.equal(await other.isVisible('#view-module'), true);
+  await other.close();
+});
+
+test('a type in the URL is picked in the graph; a base type expands', async () => {
+  // The first base type nfs's first type refers to, from the CLI's dump.
+  const dump = execFileSync(CLI, ['dump', '-B', SAMPLE_BASE, SAMPLE_MODULES[0]], { encoding: 'utf8' });
+  const id = Number(/type_id=(\d+)/.exec(dump)[1]);
+  assert.ok(id > 0 && id < 100800);
+  const other = await browser.context.newPage();
+  await other.goto(`${server.url}#view=module&module=sample%2Fnfs.btf.xz&type=${id}`);
+  await other.waitForFunction((id) => new RegExp(`^\\[${id}\\] .* base \\(vmlinux\\) type · expanded: \\d+ more types$`).test(document.getElementById('graph-note').textContent), id);
+  await other.screenshot({ path: screenshotPath('graph-expanded') });
   await other.close();
 });
 

@@ -94,18 +94,29 @@ export class TypeGraph {
       boxSelectionEnabled: false,
     });
     this.expanded = new Set();
-    this.cy.on('tap', 'node', (event) => {
-      const data = event.target.data();
-      this.highlight(event.target);
-      onPick(data);
-      if (data.base && !this.expanded.has(data.id)) {
-        this.expanded.add(data.id);
-        onExpand(Number(data.id));
-      }
-    });
+    this.onPick = onPick;
+    this.onExpand = onExpand;
+    this.cy.on('tap', 'node', (event) => this.pick(event.target));
     this.cy.on('tap', (event) => {
       if (event.target === this.cy) this.cy.elements().removeClass('faded');
     });
+  }
+
+  /** Selects a node (or the type `id`): its neighbours stand out, a base type is expanded. */
+  pick(node) {
+    const target = typeof node === 'number' ? this.cy.getElementById(String(node)) : node;
+    if (target.empty()) return false;
+    if (typeof node === 'number') this.cy.center(target); // picked from a link: bring it into view
+    const data = target.data();
+    this.cy.elements().unselect();
+    target.select();
+    this.highlight(target);
+    this.onPick(data);
+    if (data.base && !this.expanded.has(data.id)) {
+      this.expanded.add(data.id);
+      this.onExpand(Number(data.id));
+    }
+    return true;
   }
 
   /** Fades everything but `node` and its neighbours. */
@@ -130,7 +141,7 @@ export class TypeGraph {
     this.cy.fit(undefined, 20);
   }
 
-  /** Adds what node `id` refers to, in a ring around it. */
+  /** Adds what node `id` refers to, in a ring around it; returns how many types were new. */
   expand(id, graph) {
     const centre = this.cy.getElementById(String(id));
     const added = this.cy.add(elements(graph, this.cy));
@@ -141,6 +152,8 @@ export class TypeGraph {
       const angle = (2 * Math.PI * i) / fresh.length;
       n.position({ x: x + radius * Math.cos(angle), y: y + radius * Math.sin(angle) });
     });
+    this.highlight(centre);
+    return fresh.length;
   }
 
   fit() {

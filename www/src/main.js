@@ -48,7 +48,7 @@ const state = {
   rows: [], // one per file, in file order; the base's row is left out of views
   baseChoice: 'auto', // 'auto', 'none' or a file index
   base: null, // { index, path, types, file_bytes }
-  run: null, // { id, started, done, total, doneBytes, totalBytes, ms, phase }
+  run: null, // the current run and its two passes, see start()
   core: null, // { threads, threaded } once the worker is up
 };
 let runCounter = 0;
@@ -336,6 +336,7 @@ function selectedRow() {
 }
 
 function selectModule(row, view) {
+  if (ui.module !== row.path) ui.type = null;
   ui.module = row.path;
   setView(view || ui.view);
 }
@@ -394,13 +395,14 @@ function kindBar(k, max) {
 function requestGraph(row) {
   const key = `${state.run ? state.run.id : 0}:${row.path}`;
   if (key === graphKey) return;
-  graphKey = key;
   const entry = state.files[row.index];
   if (!row.split || !entry || state.source === 'report') {
+    // Not (yet) drawable: asked again once the module has been read.
     fill($('graph-note'), state.source === 'report' ? 'The type graph needs the files themselves; an imported report has only the figures.' : '');
     if (graphView) graphView.show({ nodes: [], edges: [] });
     return;
   }
+  graphKey = key;
   fill($('graph-note'), 'Building the type graph…');
   const base = state.base ? state.files[state.base.index].file : null;
   core.graph(key, base, entry.file, null);
@@ -411,7 +413,11 @@ let graphViewLoading = null;
 function typeGraphView() {
   graphViewLoading ||= import(/* webpackChunkName: "graph" */ './graph.js').then(({ TypeGraph }) => {
     graphView = new TypeGraph($('graph'), {
-      onPick: (n) => fill($('graph-note'), `[${n.id}] ${n.kind} ${n.name || '(anonymous)'} · ${n.base ? 'base (vmlinux) type: its references are shown' : 'module type'}`),
+      onPick: (n) => {
+        ui.type = Number(n.id);
+        writeState(ui);
+        fill($('graph-note'), typeNote(n));
+      },
       onExpand: (id) => {
         const row = selectedRow();
         const base = state.base ? state.files[state.base.index].file : null;
@@ -430,10 +436,15 @@ async function onGraph({ key, expand, graph }) {
     view.show(graph);
     const local = graph.nodes.filter((n) => !n.base).length;
     fill($('graph-note'), `${count(local)} module types (blue) and ${count(graph.nodes.length - local)} base types they use (orange), ${count(graph.edges.length)} references. Scroll to zoom, drag to pan, click a type to see its neighbours; clicking an orange one adds what it refers to.`);
+    if (ui.type) view.pick(ui.type);
   } else {
-    view.expand(expand, graph);
+    const added = view.expand(expand, graph);
+    const node = graph.nodes.find((n) => n.id === expand);
+    if (node) fill($('graph-note'), `${typeNote(node)} · expanded: ${count(added)} more types`);
   }
 }
+
+const typeNote = (n) => `[${n.id}] ${n.kind} ${n.name || '(anonymous)'} · ${n.base ? 'base (vmlinux) type' : 'module type'}`;
 
 // ---- views and URL state ---------------------------------------------------------
 
