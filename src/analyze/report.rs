@@ -101,6 +101,13 @@ pub struct ModuleResult {
     pub explain: Option<VerdictCounts>,
 }
 
+/// A module that could not be read; the others are reported all the same.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FailedModule {
+    pub name: String,
+    pub error: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Totals {
     pub modules: u64,
@@ -120,6 +127,10 @@ pub struct Report {
     pub inputs: Vec<InputFile>,
     pub base: BaseResult,
     pub modules: Vec<ModuleResult>,
+    /// Left out of `modules` and the totals. Absent when empty, so that
+    /// reports without failures read as they always did.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub failed: Vec<FailedModule>,
     pub totals: Totals,
 }
 
@@ -162,13 +173,21 @@ pub fn report(options: &Options, base: &NamedInput, modules: &[NamedInput]) -> R
         .then(|| BaseIndex::new(&base_btf))
         .transpose()?;
     let explainer = index.as_ref().map(Explainer::new).transpose()?;
-    let results = order
+    let rows: Vec<Result<ModuleResult>> = order
         .par_iter()
-        .map(|m| {
-            module_row(&base_btf, Some(&refs), explainer.as_ref(), m)
-                .map_err(|e| e.in_file(&m.name))
-        })
-        .collect::<Result<Vec<_>>>()?;
+        .map(|m| module_row(&base_btf, Some(&refs), explainer.as_ref(), m))
+        .collect();
+    let mut results = Vec::new();
+    let mut failed = Vec::new();
+    for (m, row) in order.iter().zip(rows) {
+        match row {
+            Ok(r) => results.push(r),
+            Err(e) => failed.push(FailedModule {
+                name: m.name.clone(),
+                error: e.to_string(),
+            }),
+        }
+    }
     let mut inputs = vec![input_file(base)];
     inputs.extend(order.par_iter().map(|m| input_file(m)).collect::<Vec<_>>());
 
@@ -205,6 +224,7 @@ pub fn report(options: &Options, base: &NamedInput, modules: &[NamedInput]) -> R
             kinds: Kinds::of(&stat(&base_btf)),
         },
         modules: results,
+        failed,
         totals,
     })
 }
@@ -399,6 +419,15 @@ impl Report {
                 "\nExplainer verdicts over all modules:\n{} identical (stale), {} different, {} unmergeable\n",
                 e.identical, e.different, e.unmergeable
             );
+        }
+        if !self.failed.is_empty() {
+            s += &format!(
+                "\nModules that could not be read ({}):\n",
+                self.failed.len()
+            );
+            for f in &self.failed {
+                s += &format!("  {}: {}\n", f.name, f.error);
+            }
         }
         s += "\nInputs are listed with their sha256 in the JSON report.\n";
         s

@@ -233,7 +233,16 @@ pub fn run_report(args: ReportArgs, out: &mut impl Write) -> Result<()> {
     if args.text || args.json.is_none() {
         out.write_all(r.to_text(args.top).as_bytes())?;
     }
-    Ok(())
+    match r.failed.len() {
+        0 => Ok(()),
+        n => Err(Error::new(
+            ErrorKind::BadContainer,
+            format!(
+                "{n} of {} modules failed (listed in the report)",
+                n + r.modules.len()
+            ),
+        )),
+    }
 }
 
 pub fn run_verify(args: VerifyArgs, out: &mut impl Write) -> Result<()> {
