@@ -268,7 +268,12 @@ impl Header {
         self.hdr_len as usize + self.str_off as usize
     }
 
+    /// An empty layout section's offset is not checked (nothing is read
+    /// there), so it may point anywhere: then the types' start stands in.
     pub fn layout_start(&self) -> usize {
+        if self.layout_len == 0 {
+            return self.types_start();
+        }
         self.hdr_len as usize + self.layout_off as usize
     }
 }
