@@ -6,8 +6,14 @@
 //! differently, the way a compiler and pahole would. Half the graphs are
 //! split BTF on a base made of other units.
 //!
+//! A second test adds adversarial shapes to every unit, in the spirit of
+//! wasm-smith's: long reference chains, pointer cycles, records with
+//! thousands of members, many forwards of one name, verbatim copies of a
+//! unit, and enum forwards. `BTFSCOPE_DEDUP_HOSTILE=<n>` runs `n` of those
+//! graphs instead of the default few hundred.
+//!
 //! The generator is seeded; a failure prints the seed, and
-//! `BTFSCOPE_DEDUP_SEED=<seed>` replays just that graph.
+//! `BTFSCOPE_DEDUP_SEED=<seed>` replays just that graph (in both tests).
 
 #[path = "common/libbpf.rs"]
 mod libbpf;
@@ -353,6 +359,106 @@ impl Unit<'_> {
     }
 }
 
+/// Appends one to three adversarial shapes to `raw`, on its own `int`.
+fn hostile(raw: &mut Raw, rng: &mut Rng) {
+    let int = raw.int("int", 4);
+    for _ in 0..1 + rng.below(3) {
+        match rng.below(5) {
+            // A reference chain, deep but within what libbpf's recursive
+            // equivalence check survives on a test thread's stack.
+            0 => {
+                let kind = rng.pick(&[PTR, CONST, VOLATILE, TYPEDEF]);
+                let mut t = int;
+                for _ in 0..1 + rng.below(2000) {
+                    t = match kind {
+                        TYPEDEF => raw.typedef(rng.pick(NAMES), t),
+                        _ => raw.refer(kind, t),
+                    };
+                }
+            }
+            // A cycle of structs through pointers, `k` long: each points
+            // at the next, the last at the first.
+            1 => {
+                let k = 1 + rng.below(6) as u32;
+                let first = raw.next_id;
+                for i in 0..k {
+                    // The struct, then its pointer to the next struct.
+                    let own_ptr = raw.next_id + 1;
+                    let next = if i + 1 == k { first } else { own_ptr + 1 };
+                    raw.strukt(rng.pick(NAMES), 8, &[("next", own_ptr, 0)]);
+                    raw.ptr(next);
+                }
+            }
+            // Many members or values (vlen is 16 bits in libbpf).
+            2 => {
+                let n = 1000 + rng.below(10_000);
+                if rng.percent(50) {
+                    let members: Vec<(&str, u32, u32)> = (0..n)
+                        .map(|i| (rng.pick(MEMBERS), int, 32 * i as u32))
+                        .collect();
+                    raw.strukt(rng.pick(NAMES), 4 * n as u32, &members);
+                } else {
+                    let values: Vec<(&str, i32)> =
+                        (0..n).map(|i| (rng.pick(MEMBERS), i as i32)).collect();
+                    raw.enumeration(rng.pick(NAMES), 4, &values);
+                }
+            }
+            // Forwards of one name, struct and union alike, around its
+            // definitions.
+            3 => {
+                let name = rng.pick(NAMES);
+                for _ in 0..rng.below(50) {
+                    let fwd = raw.fwd(name, rng.percent(20));
+                    raw.ptr(fwd);
+                }
+                for _ in 0..rng.below(3) {
+                    raw.composite(rng.pick(&[STRUCT, UNION]), name, 4, &[("x", int, 0)]);
+                }
+            }
+            // Enum forwards (vlen 0) next to full enums of the same name.
+            _ => {
+                let name = rng.pick(NAMES);
+                for _ in 0..1 + rng.below(5) {
+                    match rng.below(4) {
+                        0 => raw.enumeration(name, 4, &[]),
+                        1 => raw.enum64(name, 8, &[]),
+                        2 => raw.enumeration(name, 4, &[("x", 1)]),
+                        _ => raw.enum64(name, 8, &[("x", 1 << 40)]),
+                    };
+                }
+            }
+        }
+    }
+}
+
+/// Emits one unit (with adversarial shapes when `hostile`) and returns its
+/// full definitions. A hostile unit is now and then emitted twice from the
+/// same random state: two identical copies, ids apart.
+fn emit_unit(
+    raw: &mut Raw,
+    prog: &[Node],
+    rng: &mut Rng,
+    base_ids: Option<&HashMap<usize, u32>>,
+    hostile_shapes: bool,
+) -> HashMap<usize, u32> {
+    let copies = if hostile_shapes && rng.percent(30) {
+        2
+    } else {
+        1
+    };
+    let state = rng.0;
+    let mut first = None;
+    for _ in 0..copies {
+        rng.0 = state;
+        let ids = unit(raw, prog, rng, base_ids).emit();
+        if hostile_shapes {
+            hostile(raw, rng);
+        }
+        first.get_or_insert(ids);
+    }
+    first.unwrap()
+}
+
 fn unit<'r>(
     raw: &'r mut Raw,
     prog: &'r [Node],
@@ -384,7 +490,7 @@ struct Outcome {
 }
 
 /// Runs graph `seed`; Err describes a mismatch.
-fn run(seed: u64) -> Result<Outcome, String> {
+fn run(seed: u64, hostile_shapes: bool) -> Result<Outcome, String> {
     let mut rng = Rng(seed);
     let prog = gen_program(&mut rng);
     let split = seed % 2 == 1;
@@ -392,7 +498,7 @@ fn run(seed: u64) -> Result<Outcome, String> {
     let mut base_ids = HashMap::new();
     let units = 1 + rng.below(3);
     for u in 0..units {
-        let ids = unit(&mut base, &prog, &mut rng, None).emit();
+        let ids = emit_unit(&mut base, &prog, &mut rng, None, hostile_shapes);
         if u == 0 {
             base_ids = ids;
         }
@@ -411,7 +517,13 @@ fn run(seed: u64) -> Result<Outcome, String> {
     }
     let mut module = Raw::split(base.next_id, base.strings.len() as u32);
     for _ in 0..1 + rng.below(3) {
-        unit(&mut module, &prog, &mut rng, Some(&base_ids)).emit();
+        emit_unit(
+            &mut module,
+            &prog,
+            &mut rng,
+            Some(&base_ids),
+            hostile_shapes,
+        );
     }
     let module_raw = module.bytes();
     let btf = Btf::parse_split(&module_raw, &base_btf).map_err(|e| format!("split parse: {e}"))?;
@@ -453,14 +565,26 @@ fn agree(
 
 #[test]
 fn random_graphs_dedup_identically_to_libbpf() {
+    check_graphs("random graphs", 10_000, false);
+}
+
+#[test]
+fn hostile_graphs_dedup_identically_to_libbpf() {
+    let count =
+        std::env::var("BTFSCOPE_DEDUP_HOSTILE").map_or(300, |n| n.parse().expect("a graph count"));
+    check_graphs("hostile graphs", count, true);
+}
+
+/// Runs `count` graphs (or the one `BTFSCOPE_DEDUP_SEED` names).
+fn check_graphs(what: &str, count: u64, hostile_shapes: bool) {
     let seeds: Vec<u64> = match std::env::var("BTFSCOPE_DEDUP_SEED") {
         Ok(s) => vec![s.parse().expect("a seed number")],
-        Err(_) => (0..10_000).collect(),
+        Err(_) => (0..count).collect(),
     };
     let mut failures = Vec::new();
     let (mut types_in, mut types_out, mut shrunk, mut refused) = (0, 0, 0, 0);
     for &seed in &seeds {
-        match run(seed) {
+        match run(seed, hostile_shapes) {
             Ok(o) => {
                 types_in += o.types_in;
                 types_out += o.types_out;
@@ -471,7 +595,7 @@ fn random_graphs_dedup_identically_to_libbpf() {
         }
     }
     eprintln!(
-        "random graphs: {} identical / {} ({shrunk} shrank, {refused} refused by both; {types_in} → {types_out} types)",
+        "{what}: {} identical / {} ({shrunk} shrank, {refused} refused by both; {types_in} → {types_out} types)",
         seeds.len() - failures.len(),
         seeds.len()
     );
