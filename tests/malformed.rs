@@ -960,6 +960,17 @@ fn nested_decompression_bomb_hits_the_file_limit() {
 }
 
 #[test]
+fn too_many_nested_wrappings_hit_a_limit() {
+    let mut data = base().to_bytes();
+    for _ in 0..6 {
+        data = gzip_repeated(&data, 1);
+    }
+    let e = Input::open(&data).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Limit, "{e}");
+    assert!(e.message.contains("nested wrappings"), "{e}");
+}
+
+#[test]
 fn zstd_window_past_limit() {
     // Magic, a descriptor without content size or checksum, a 128 MiB
     // window (exponent 17), then one empty last raw block.

@@ -55,8 +55,8 @@ impl<'a> Input<'a> {
         loop {
             if layers.len() > MAX_LAYERS {
                 return Err(Error::new(
-                    ErrorKind::BadContainer,
-                    "too many nested wrappings (compressed inside compressed ...)",
+                    ErrorKind::Limit,
+                    format!("more than {MAX_LAYERS} nested wrappings (compressed inside compressed ...)"),
                 ));
             }
             let d: &[u8] = &data;
