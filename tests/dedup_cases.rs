@@ -514,6 +514,8 @@ fn deviation_vlen_above_16_bits_is_refused() {
     r.add(&w);
     let err = dedup(&Btf::parse(&r.bytes()).unwrap()).unwrap_err();
     assert_eq!(err.kind, btfscope::ErrorKind::Limit);
+    // After the 24-byte header and the 16-byte INT.
+    assert_eq!(err.offset, Some(24 + 16), "{err}");
 }
 
 /// A FWD's unused type word is not validated by parsers, but libbpf remaps

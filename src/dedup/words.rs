@@ -8,18 +8,21 @@ use crate::btf::kind::{KIND_MASK, MAX_KNOWN_KIND, VLEN_MASK};
 use crate::btf::Btf;
 use crate::error::{Error, ErrorKind, Result};
 
-/// Rejects what the engine (like libbpf 1.7) cannot deduplicate.
-fn check(id: u32, info: u32) -> Result<()> {
+/// Rejects what the engine (like libbpf 1.7) cannot deduplicate; `at` is
+/// the record's offset in its BTF's bytes.
+fn check(id: u32, info: u32, at: u64) -> Result<()> {
     let k = (info >> 24) & KIND_MASK;
     if k == 0 || k > MAX_KNOWN_KIND as u32 {
-        return Err(Error::new(
+        return Err(Error::at(
             ErrorKind::UnknownKind,
+            at,
             format!("type [{id}] has kind {k}, which deduplication does not know"),
         ));
     }
     if info & VLEN_MASK > 0xffff {
-        return Err(Error::new(
+        return Err(Error::at(
             ErrorKind::Limit,
+            at,
             format!(
                 "type [{id}] has {} elements, more than deduplication supports (65535)",
                 info & VLEN_MASK
@@ -92,7 +95,7 @@ impl Records {
             let at = base_word + off / 4;
             let info = self.words[at as usize + 1];
             let id = start + (first + i) as u32;
-            check(id, info)?;
+            check(id, info, (btf.header().types_start() + off as usize) as u64)?;
             self.offs.push(at);
         }
         Ok(())
