@@ -2,6 +2,8 @@
 //! must do now.
 
 use btfscope::btf::{Btf, BtfBuilder};
+use btfscope::dedup::{dedup_split, BaseIndex};
+use btfscope::ErrorKind;
 
 /// A big-endian 32-byte header (with the layout fields), no types, the
 /// empty string; `layout_off` is 0x100, far past the end, with
@@ -36,4 +38,24 @@ fn empty_layout_section_in_split_btf() {
     let base = b.finish();
     // Refused or not, it must not panic.
     let _ = Btf::parse_split(INPUT, &base);
+}
+
+/// split_parse: a type of kind 0 (described by the layout section, so it
+/// parses) with a name offset far past the strings; dedup looked its name
+/// up before refusing the kind (index out of bounds). Now it refuses it.
+#[test]
+fn dedup_refuses_unknown_kind_before_reading_its_name() {
+    const INPUT: &[u8] = &[
+        0xeb, 0x9f, 0x01, 0x00, 0x00, 0x00, 0x00, 0x21, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x0c, 0x00, 0x00, 0x00, 0x18, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0c, 0x00, 0x00,
+        0x00, 0x0c, 0x00, 0x51, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xfe, 0xff, 0xff, 0xff, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0c, 0x08, 0x11, 0x01, 0x00, 0x00, 0x00,
+    ];
+    let mut b = BtfBuilder::new();
+    b.add_int("int", 4, 1);
+    let base = b.finish();
+    let split = Btf::parse_split(INPUT, &base).unwrap();
+    let index = BaseIndex::new(&base).unwrap();
+    let err = dedup_split(&index, &split).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::UnknownKind, "{err}");
 }

@@ -6,7 +6,8 @@
 
 use super::fx::{map_with_capacity, FxHashMap};
 use super::record::str_words;
-use crate::btf::Btf;
+use crate::btf::kind::KIND_MASK;
+use crate::btf::{Btf, Kind};
 use crate::error::{Error, ErrorKind, Result};
 
 /// Largest string offset BTF allows.
@@ -83,6 +84,11 @@ pub(crate) fn dedup_strings(
     for &at in &btf.offsets {
         let at = at as usize;
         rec[1] = endian.u32_at(types, at + 4);
+        // Parsing does not check the names of kinds it does not know, and
+        // `Records::load` refuses such types: skip them here.
+        if Kind::from_raw(((rec[1] >> 24) & KIND_MASK) as u8).is_none() {
+            continue;
+        }
         for w in str_words(&rec) {
             let off = endian.u32_at(types, at + 4 * w);
             if off == 0 || off < start {
