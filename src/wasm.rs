@@ -12,6 +12,7 @@ use crate::analyze::graph::{neighbours, split_graph};
 use crate::analyze::report::{module_result, ModuleResult, NamedInput};
 use crate::analyze::stat::{stat, Stat};
 use crate::btf::Btf;
+use crate::distill::{check_module, CompatReport, TargetIndex};
 use crate::intake::Input;
 use crate::{Error, ErrorKind, Result};
 
@@ -50,11 +51,32 @@ self_cell!(
     }
 );
 
+self_cell!(
+    /// A kernel's BTF prepared once as the relocation target of every
+    /// module `Session::compat` checks.
+    struct OwnedTarget {
+        owner: OwnedBase,
+        #[covariant]
+        dependent: TargetIndex,
+    }
+);
+
+/// Parses a base BTF from any file intake reads (e.g. a vmlinux).
+fn own_base(bytes: &[u8]) -> Result<OwnedBase> {
+    let input = Input::open(bytes)?;
+    // Parsed in place first for errors with offsets in the file; then only
+    // the .BTF section is kept, not a whole vmlinux.
+    input.parse_btf(None)?;
+    let section = input.btf_bytes().unwrap_or_default().to_vec();
+    OwnedBase::try_new(section, |section| Btf::parse(section))
+}
+
 /// One analysis run: the base, parsed once, and the batches of modules
 /// analysed on it. The page reads files between batches.
 #[wasm_bindgen]
 pub struct Session {
     base: Option<OwnedBase>,
+    target: Option<OwnedTarget>,
 }
 
 /// One file's outcome; a bad file fails alone and the batch carries on.
@@ -83,17 +105,10 @@ impl Session {
     #[wasm_bindgen(constructor)]
     pub fn new(base: Option<Vec<u8>>) -> Result<Session, JsError> {
         let base = base
-            .map(|bytes| -> Result<OwnedBase> {
-                let input = Input::open(&bytes)?;
-                // Parsed in place first for errors with offsets in the file;
-                // then only the .BTF section is kept, not a whole vmlinux.
-                input.parse_btf(None)?;
-                let section = input.btf_bytes().unwrap_or_default().to_vec();
-                OwnedBase::try_new(section, |section| Btf::parse(section))
-            })
+            .map(|bytes| own_base(&bytes))
             .transpose()
             .map_err(|e| JsError::new(&e.in_file("base").to_string()))?;
-        Ok(Session { base })
+        Ok(Session { base, target: None })
     }
 
     /// The quick pass: each file's BTF as shipped (sizes, kinds), in
@@ -131,6 +146,35 @@ impl Session {
             })
         })?;
         to_js(&graph)
+    }
+
+    /// Sets the kernel `compat` relocates onto: a vmlinux, vmlinuz or raw BTF.
+    #[wasm_bindgen(js_name = setTarget)]
+    pub fn set_target(&mut self, target: &[u8]) -> Result<(), JsError> {
+        let target = own_base(target)
+            .and_then(|btf| {
+                OwnedTarget::try_new(btf, |btf| TargetIndex::new(btf.borrow_dependent()))
+            })
+            .map_err(|e| JsError::new(&e.in_file("target").to_string()))?;
+        self.target = Some(target);
+        Ok(())
+    }
+
+    /// Would each module relocate onto the target? Modules without
+    /// `.BTF.base` are taken as built for this session's base. In parallel;
+    /// `names[i]` names `files[i]`.
+    pub fn compat(&self, names: Vec<String>, files: Array) -> Result<JsValue, JsError> {
+        let index = self
+            .target
+            .as_ref()
+            .ok_or_else(|| JsError::new("no target kernel: call setTarget first"))?
+            .borrow_dependent();
+        let outcomes: Vec<Outcome<CompatReport>> = names
+            .into_par_iter()
+            .zip(byte_arrays(files)?)
+            .map(|(name, bytes)| check_module(index, &bytes, self.base(), &name).into())
+            .collect();
+        to_js(&outcomes)
     }
 }
 

@@ -130,3 +130,20 @@ fn type_graph_of_a_module_and_an_expanded_base_type() {
     let first = Array::from(&get(&expanded, "nodes")).get(0);
     assert_eq!(number(&first, "id") as u32, id);
 }
+
+#[wasm_bindgen_test]
+fn modules_relocate_onto_their_own_kernel() {
+    let mut session = on_vmlinux();
+    assert!(session.compat(vec![], Array::new()).is_err());
+    assert!(session.set_target(b"garbage!").is_err());
+    session.set_target(VMLINUX).unwrap();
+    let files: Array = [NFS, MLX5].iter().map(|f| Uint8Array::from(*f)).collect();
+    let names = vec!["nfs".into(), "mlx5_core".into()];
+    let outcomes = Array::from(&session.compat(names, files).unwrap());
+    assert_eq!(outcomes.length(), 2);
+    for outcome in outcomes.iter() {
+        let report = get(&outcome, "value");
+        assert_eq!(get(&report, "relocates"), true);
+        assert_eq!(Array::from(&get(&report, "problems")).length(), 0);
+    }
+}

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, statSync, writeFileSync, readFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 import { ROOT, CLI, serve, launch, recordRequests, cliReport, modulesUnder, screenshotPath } from './browser.js';
 
@@ -185,6 +185,47 @@ test('report: export JSON, copy as text, import it back', async () => {
   await page.click('[data-view=modules]');
   assert.equal((await tableRows()).length, 2);
   await page.screenshot({ path: screenshotPath('report-imported') });
+});
+
+/** `btfscope compat --json`: the sample's modules, built for its vmlinux, onto `target`; by file name. */
+function cliCompat(target) {
+  const out = execFileSync(CLI, ['compat', '-B', target, '--from', SAMPLE_BASE, ...SAMPLE_MODULES, '--json'], { encoding: 'utf8' });
+  return new Map(JSON.parse(out).modules.map((m) => [basename(m.module), m]));
+}
+
+/** Gives `target` to the compat panel; asserts every verdict and problem count is the CLI's. */
+async function assertCompatMatchesCli(target) {
+  await page.setInputFiles('#pick-target', target);
+  await page.waitForFunction((name) => document.body.dataset.compat === 'done' && document.getElementById('compat-status').textContent.includes(name), basename(target));
+  const rows = await page.$$eval('#compat-table tbody tr', (trs) => trs.map((tr) => ({ path: tr.dataset.path, cells: [...tr.children].map((td) => td.textContent) })));
+  assert.deepEqual(rows.map((r) => r.path).sort(), ['sample/mlx5_core.btf.xz', 'sample/nfs.btf.xz']);
+  const expected = cliCompat(target);
+  for (const { path, cells } of rows) {
+    const cli = expected.get(basename(path));
+    assert.deepEqual(cells.slice(1), [cli.relocates ? 'yes' : 'no', String(cli.problems.length), cli.problems.length ? cli.problems[0].message : ''], path);
+    // The selected module's per-type problems, one row each.
+    await page.click(`#compat-table tr[data-path="${path}"]`);
+    await page.waitForFunction((name) => document.querySelector('#compat-detail h3')?.textContent.startsWith(name), basename(path).replace('.btf.xz', ''));
+    assert.deepEqual(await page.$$eval('#compat-detail tbody tr td:nth-child(3)', (tds) => tds.map((td) => td.textContent)), cli.problems.map((p) => p.message), path);
+  }
+  return expected;
+}
+
+const OTHER_KERNEL = join(KERNEL, 'compat/vmlinuz-6.12.107+deb13-amd64');
+
+test('compat: the modules relocate onto their own vmlinux, and what stops them on another kernel', async () => {
+  // Reloaded: a new fragment alone would keep the previous test's imported report.
+  await page.goto(`${server.url}#view=compat`);
+  await page.reload();
+  await done();
+  assert.match(await page.textContent('#compat-status'), /No target kernel/);
+  const own = await assertCompatMatchesCli(SAMPLE_BASE);
+  assert.ok([...own.values()].every((m) => m.relocates));
+  await page.screenshot({ path: screenshotPath('compat-own-kernel'), fullPage: true });
+  if (!existsSync(OTHER_KERNEL)) return; // scripts/fetch-kernels-compat.sh fetches it
+  const other = await assertCompatMatchesCli(OTHER_KERNEL);
+  assert.ok([...other.values()].some((m) => !m.relocates));
+  await page.screenshot({ path: screenshotPath('compat-other-kernel'), fullPage: true });
 });
 
 test('names from an imported report are shown as text, never markup', async () => {

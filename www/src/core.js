@@ -25,6 +25,11 @@ export class Core {
     this.worker.postMessage({ type: 'graph', key, base, module, expand });
   }
 
+  /** Relocates `modules` ({ index, file }) built for `base` onto `target` (Files). */
+  compat(base, target, modules) {
+    this.worker.postMessage({ type: 'compat', base, target, modules });
+  }
+
   cancel() {
     this.worker.terminate();
     this.start();

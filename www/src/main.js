@@ -50,6 +50,8 @@ const state = {
   base: null, // { index, path, types, file_bytes }
   run: null, // the current run and its two passes, see start()
   core: null, // { threads, threaded } once the worker is up
+  target: null, // { file, path }: the kernel the compat panel relocates onto
+  compat: null, // { phase, total, outcomes: Map(row index → outcome) }, see runCompat()
 };
 let runCounter = 0;
 
@@ -57,8 +59,12 @@ const core = new Core(Number(new URLSearchParams(location.search).get('threads')
 
 // ---- intake ---------------------------------------------------------------
 
+// The worker runs one request at a time: stopping it stops both kinds.
+const working = () => [state.run, state.compat].some((job) => job && job.phase === 'running');
+
 function start(files, source) {
-  if (state.run && state.run.phase === 'running') core.cancel();
+  if (working()) core.cancel();
+  state.compat = null;
   state.source = source;
   state.files = files;
   // File sizes come from the worker ('sizes'): reading them here could block.
@@ -111,6 +117,7 @@ function finish(phase) {
   document.body.dataset.wasmMemoryBytes = state.run.memoryBytes ?? '';
   setPhase(phase);
   renderAll();
+  if (phase === 'done') runCompat();
 }
 
 // ---- messages from the core -------------------------------------------------
@@ -142,6 +149,14 @@ function onCore(msg) {
       break;
     case 'graph':
       onGraph(msg);
+      break;
+    case 'compat-rows':
+      msg.indexes.forEach((index, i) => state.compat.outcomes.set(index, msg.outcomes[i]));
+      renderCompat();
+      break;
+    case 'compat-done':
+      state.compat.phase = 'done';
+      renderCompat();
       break;
     case 'error':
       onCoreError(msg);
@@ -198,6 +213,11 @@ function onBase({ index, types }) {
 }
 
 function onCoreError({ request, message }) {
+  if (request === 'compat') {
+    Object.assign(state.compat, { phase: 'failed', error: message });
+    renderCompat();
+    return;
+  }
   if (request === 'graph') {
     fill($('graph-note'), `The type graph could not be built: ${message}`);
     return;
@@ -234,6 +254,7 @@ function renderAll() {
   table.setRows(moduleRows());
   renderWholeViews();
   if (ui.view === 'module') renderDetail();
+  renderCompat();
 }
 
 // Charts and the text report are rebuilt whole: during a run, once a second.
@@ -446,6 +467,85 @@ async function onGraph({ key, expand, graph }) {
 
 const typeNote = (n) => `[${n.id}] ${n.kind} ${n.name || '(anonymous)'} · ${n.base ? 'base (vmlinux) type' : 'module type'}`;
 
+// ---- compat: relocating the modules onto another kernel --------------------------
+
+function setTarget(entry) {
+  state.target = entry;
+  if (state.compat && state.compat.phase === 'running') core.cancel();
+  runCompat();
+}
+
+// Once a run is done: every module the quick pass read, on the run's base.
+function runCompat() {
+  state.compat = null;
+  if (state.target && state.run && state.run.phase === 'done' && state.source !== 'report') {
+    const modules = moduleRows().filter((r) => r.split).map((r) => ({ index: r.index, file: state.files[r.index].file }));
+    state.compat = { phase: 'running', total: modules.length, outcomes: new Map() };
+    core.compat(state.base ? state.files[state.base.index].file : null, state.target.file, modules);
+  }
+  renderCompat();
+}
+
+function cancelCompat() {
+  if (!state.compat || state.compat.phase !== 'running') return;
+  core.cancel();
+  state.compat.phase = 'cancelled';
+  renderCompat();
+}
+
+function compatStatus() {
+  const c = state.compat;
+  if (!state.target) return 'No target kernel yet.';
+  if (!c) return state.source === 'report' ? 'Compat needs the files themselves; an imported report has only the figures.' : `${state.target.path}: waiting for the analysis to finish…`;
+  const values = [...c.outcomes.values()];
+  const relocate = values.filter((o) => o.status === 'ok' && o.value.relocates).length;
+  const parts = [`onto ${state.target.path}`, `${count(values.length)} / ${count(c.total)} modules checked`, `${count(relocate)} relocate`];
+  if (c.phase !== 'running') parts.push(c.phase === 'failed' ? `failed: ${c.error}` : c.phase);
+  return parts.join(' · ');
+}
+
+const firstProblem = (o) => (o.status === 'failed' ? `error: ${o.error}` : o.value.problems.length ? o.value.problems[0].message : '');
+
+function renderCompat() {
+  const c = state.compat;
+  document.body.dataset.compat = c ? c.phase : 'idle';
+  $('compat-cancel').hidden = !c || c.phase !== 'running';
+  $('compat-status').textContent = compatStatus();
+  if (ui.view !== 'compat') return;
+  const rows = c ? moduleRows().filter((r) => c.outcomes.has(r.index)) : [];
+  const selected = rows.find((r) => r.path === ui.module) || rows[0];
+  fill($('compat-table'), rows.length > 0 && [
+    h('thead', null, h('tr', null, h('th', null, 'module'), h('th', null, 'relocates'), h('th', { class: 'num' }, 'problems'), h('th', null, 'first problem'))),
+    h('tbody', null, rows.map((r) => {
+      const o = c.outcomes.get(r.index);
+      const ok = o.status === 'ok' && o.value.relocates;
+      return h('tr', { class: `${ok ? 'yes' : 'no'}${r === selected ? ' selected' : ''}`, 'data-path': r.path, title: r.path, onclick: () => selectModule(r) },
+        h('td', null, r.name),
+        h('td', null, o.status === 'failed' ? 'error' : ok ? 'yes' : 'no'),
+        h('td', { class: 'num' }, o.status === 'ok' ? count(o.value.problems.length) : ''),
+        h('td', null, firstProblem(o)));
+    })),
+  ]);
+  fill($('compat-detail'), selected && compatDetail(selected, c.outcomes.get(selected.index)));
+}
+
+function compatDetail(row, o) {
+  const title = h('h3', null, row.name, h('span', { class: 'path' }, row.path));
+  if (o.status === 'failed') return [title, h('p', { class: 'error-text' }, o.error)];
+  const r = o.value;
+  return [
+    title,
+    h('p', null, `${r.relocates ? 'relocates' : 'does NOT relocate'}: ${count(r.distilled_types)} distilled base types, ${count(r.problems.length)} problems, ${count(r.size_changes.length)} size changes behind pointers`),
+    r.problems.length > 0 && h('table', { class: 'kinds problems' },
+      h('thead', null, h('tr', null, h('th', null, 'problem'), h('th', null, 'type'), h('th', null, 'why'), h('th', null, 'embedded in'))),
+      h('tbody', null, r.problems.map((p) => h('tr', null,
+        h('td', null, p.class),
+        h('td', null, `${p.kind} ${p.name || '(anonymous)'}`),
+        h('td', null, p.message),
+        h('td', null, p.embedded_in.join(', ')))))),
+  ];
+}
+
 // ---- views and URL state ---------------------------------------------------------
 
 function setView(view) {
@@ -501,7 +601,8 @@ async function copy(text, button) {
 async function importReport(file) {
   try {
     const { base, rows, ms } = fromReport(await file.text());
-    if (state.run && state.run.phase === 'running') core.cancel();
+    if (working()) core.cancel();
+    state.compat = null;
     state.source = 'report';
     state.files = [];
     state.rows = rows.map((r, index) => ({ ...r, index, name: moduleName(r.path) }));
@@ -529,6 +630,20 @@ $('pick-folder').addEventListener('change', (e) => {
 });
 $('load-sample').addEventListener('click', loadSample);
 $('cancel').addEventListener('click', cancel);
+$('compat-cancel').addEventListener('click', cancelCompat);
+$('pick-target').addEventListener('change', (e) => {
+  const [entry] = filesFromInput(e.target);
+  if (entry) setTarget(entry);
+  e.target.value = '';
+});
+// A file dropped on the compat panel is the target, not a new run.
+$('view-compat').addEventListener('drop', (e) => {
+  e.preventDefault();
+  e.stopPropagation();
+  dragDepth = 0;
+  document.body.classList.remove('dragging');
+  filesFromDrop(e.dataTransfer).then(([entry]) => entry && setTarget(entry));
+});
 $('base-choice').addEventListener('change', (e) => {
   const v = e.target.value;
   state.baseChoice = v === 'auto' || v === 'none' ? v : Number(v);

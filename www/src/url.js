@@ -2,7 +2,7 @@
 // sort), so a link reopens the same view. The fragment never leaves the
 // browser.
 
-const VIEWS = ['modules', 'charts', 'module', 'report'];
+const VIEWS = ['modules', 'charts', 'module', 'report', 'compat'];
 
 export function readState() {
   const p = new URLSearchParams(location.hash.slice(1));

@@ -114,7 +114,25 @@ async function graph({ key, base, module, expand }) {
   }
 }
 
-const handlers = { run, graph };
+// Would every module relocate onto the kernel in `target`? `modules` are
+// { index, file }; each was built for `base` (File or null), the vmlinux
+// of the run. Batch by batch, so the page shows progress.
+async function compat({ base, target, modules }) {
+  const session = new core.wasm.Session(base ? await read(base) : undefined);
+  try {
+    session.setTarget(await read(target));
+    const files = modules.map((m) => m.file);
+    await pass(files.map((_, i) => i), files, (positions, bytes) => {
+      const outcomes = session.compat(positions.map((i) => files[i].name), bytes);
+      postMessage({ type: 'compat-rows', indexes: positions.map((i) => modules[i].index), outcomes });
+    });
+  } finally {
+    session.free();
+  }
+  postMessage({ type: 'compat-done' });
+}
+
+const handlers = { run, graph, compat };
 const errorText = (e) => String(e && e.message ? e.message : e);
 
 async function drain() {
