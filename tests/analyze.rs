@@ -36,6 +36,15 @@ fn different(v: &Verdict) -> (&str, &str, &str) {
     }
 }
 
+/// The last finding (the module's `struct holder`) differs from the base's
+/// at its member `m`, with these two sides.
+fn assert_holder_differs(x: &Explanation, split: &str, base: &str) {
+    let holder = x.findings.last().unwrap().split_id;
+    let (path, s, b) = different(verdict_of(x, holder));
+    assert_eq!(path, "struct holder.m");
+    assert_eq!((s, b), (split, base));
+}
+
 /// A base with `struct holder { <member> m; }` made by `member`, and a
 /// module with its own `struct holder` whose member `module_member` makes.
 fn holder_case(
@@ -83,10 +92,7 @@ fn float_against_int_is_different() {
         |s, _| s.add_int("float", 4, 0),
         4,
     );
-    let holder = x.findings.last().unwrap().split_id;
-    let (path, split, base) = different(verdict_of(&x, holder));
-    assert_eq!(path, "struct holder.m");
-    assert_eq!((split, base), ("INT 'float'", "FLOAT 'float'"));
+    assert_holder_differs(&x, "INT 'float'", "FLOAT 'float'");
 }
 
 #[test]
@@ -103,10 +109,7 @@ fn fwd_against_struct_is_different() {
         },
         8,
     );
-    let holder = x.findings.last().unwrap().split_id;
-    let (path, split, base) = different(verdict_of(&x, holder));
-    assert_eq!(path, "struct holder.m");
-    assert_eq!((split, base), ("FWD 't'", "STRUCT 't'"));
+    assert_holder_differs(&x, "FWD 't'", "STRUCT 't'");
 }
 
 #[test]
@@ -162,10 +165,7 @@ fn enum_sign_bitfield_and_array_length_are_differences() {
         },
         16,
     );
-    let holder = x.findings.last().unwrap().split_id;
-    let (path, split, base) = different(verdict_of(&x, holder));
-    assert_eq!(path, "struct holder.m");
-    assert_eq!((split, base), ("ARRAY '' [32]", "ARRAY '' [16]"));
+    assert_holder_differs(&x, "ARRAY '' [32]", "ARRAY '' [16]");
 }
 
 #[test]
