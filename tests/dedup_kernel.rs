@@ -24,7 +24,7 @@ fn vmlinux_dedup_is_identical_to_libbpf() {
     if !kernel::available("vmlinux_dedup_is_identical_to_libbpf") {
         return;
     }
-    let raw = kernel::btf_section(&std::fs::read(kernel::vmlinux_path()).unwrap());
+    let raw = kernel::vmlinux_btf();
     let btf = Btf::parse(&raw).unwrap();
     let ours = dedup(&btf).unwrap().to_bytes();
     let theirs = libbpf::dedup(&raw, None).unwrap();
@@ -44,7 +44,7 @@ fn every_module_split_dedup_is_identical_to_libbpf() {
     if !kernel::available("every_module_split_dedup_is_identical_to_libbpf") {
         return;
     }
-    let base_raw = kernel::btf_section(&std::fs::read(kernel::vmlinux_path()).unwrap());
+    let base_raw = kernel::vmlinux_btf();
     let base = Btf::parse(&base_raw).unwrap();
     let index = BaseIndex::with_compat(&base, Compat::Libbpf1_7).unwrap();
     let paths = kernel::module_paths();
@@ -77,12 +77,7 @@ fn every_module_split_dedup_is_identical_to_libbpf() {
         "modules: {identical} identical / {} total",
         paths.len()
     ));
-    assert!(
-        failures.is_empty(),
-        "{} modules differ; first:\n{}",
-        failures.len(),
-        failures[..failures.len().min(3)].join("\n")
-    );
+    kernel::assert_no_failures(&failures);
     assert_eq!(identical, paths.len());
 }
 
@@ -95,7 +90,7 @@ fn current_libbpf_typedef_fix_only_ever_shrinks_modules() {
     if !kernel::available("current_libbpf_typedef_fix_only_ever_shrinks_modules") {
         return;
     }
-    let base_raw = kernel::btf_section(&std::fs::read(kernel::vmlinux_path()).unwrap());
+    let base_raw = kernel::vmlinux_btf();
     let base = Btf::parse(&base_raw).unwrap();
     let current = BaseIndex::new(&base).unwrap();
     let libbpf_1_7 = BaseIndex::with_compat(&base, Compat::Libbpf1_7).unwrap();
@@ -174,10 +169,5 @@ fn s390x_vmlinux_and_modules_are_identical_to_libbpf() {
         paths.len() - failures.len(),
         paths.len()
     ));
-    assert!(
-        failures.is_empty(),
-        "{} modules differ; first:\n{}",
-        failures.len(),
-        failures[..failures.len().min(3)].join("\n")
-    );
+    kernel::assert_no_failures(&failures);
 }

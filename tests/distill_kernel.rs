@@ -44,7 +44,7 @@ fn say(msg: String) {
 }
 
 fn vmlinux_raw() -> Vec<u8> {
-    kernel::btf_section(&std::fs::read(kernel::vmlinux_path()).unwrap())
+    kernel::vmlinux_btf()
 }
 
 /// The `.BTF` of a vmlinuz, through our intake (libbpf reads raw BTF only).
@@ -111,12 +111,7 @@ fn distill_all(key: &str, base_raw: &[u8], paths: &[PathBuf]) {
         paths.len() - failures.len(),
         paths.len()
     ));
-    assert!(
-        failures.is_empty(),
-        "{} modules differ; first:\n{}",
-        failures.len(),
-        failures[..failures.len().min(3)].join("\n")
-    );
+    kernel::assert_no_failures(&failures);
 }
 
 /// Per target: modules that relocate, and that do not, by both.

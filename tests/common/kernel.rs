@@ -131,3 +131,18 @@ pub fn btf_section(file: &[u8]) -> Vec<u8> {
     let input = btfscope::intake::Input::open(file).expect("opens");
     input.btf_bytes().expect("has .BTF").to_vec()
 }
+
+/// The vmlinux's raw `.BTF`.
+pub fn vmlinux_btf() -> Vec<u8> {
+    btf_section(&std::fs::read(vmlinux_path()).unwrap())
+}
+
+/// Fails listing the first few of `failures` (one line per module).
+pub fn assert_no_failures(failures: &[String]) {
+    assert!(
+        failures.is_empty(),
+        "{} modules differ; first:\n{}",
+        failures.len(),
+        failures[..failures.len().min(3)].join("\n")
+    );
+}
