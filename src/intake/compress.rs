@@ -1,7 +1,7 @@
 //! Pure-Rust decompressors (so the same code runs in wasm), each bounded so
 //! that a small hostile file cannot make us allocate without limit.
 
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 
 use crate::error::{Error, ErrorKind, Result};
 
@@ -47,27 +47,19 @@ pub fn output_limit(input_len: usize) -> u64 {
     (input_len as u64 * MAX_EXPANSION + EXPANSION_FLOOR).min(MAX_OUTPUT)
 }
 
-/// A sink that refuses to grow past a limit.
+/// The output of a decompression, refusing to grow past a limit.
 struct Bounded {
     out: Vec<u8>,
     limit: u64,
     hit_limit: bool,
 }
 
-impl Write for Bounded {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        if self.out.len() as u64 + buf.len() as u64 > self.limit {
-            self.hit_limit = true;
-            return Err(io::Error::other("decompressed size limit reached"));
-        }
-        self.out.extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
+/// The first read asks for this much; later reads for as much again as the
+/// output holds (up to [`MAX_READ`]), so buffers follow what a stream
+/// produces rather than a fixed size: a short or broken stream (most of what
+/// a scan of an image tries) costs a few KiB, not a 64 KiB buffer.
+const FIRST_READ: usize = 4 << 10;
+const MAX_READ: usize = 1 << 20;
 
 /// Decompresses a whole stream that starts at `data[0]` into at most `limit`
 /// bytes (see [`output_limit`]). Trailing bytes after the stream (padding in
@@ -137,13 +129,29 @@ fn zstd(data: &[u8], sink: &mut Bounded) -> std::result::Result<(), String> {
     }
 }
 
+/// Reads `reader` to its end straight into `sink.out`. Each read may go one
+/// byte past the limit, which is how a stream that is too long is told from
+/// one that ends exactly at it.
 fn copy(mut reader: impl Read, sink: &mut Bounded) -> std::result::Result<(), String> {
-    let mut buf = vec![0u8; 64 * 1024];
     loop {
-        match reader.read(&mut buf) {
+        let len = sink.out.len();
+        let room = usize::try_from(sink.limit.saturating_sub(len as u64))
+            .unwrap_or(usize::MAX)
+            .saturating_add(1);
+        let want = len.clamp(FIRST_READ, MAX_READ).min(room);
+        sink.out.resize(len + want, 0);
+        let read = reader.read(&mut sink.out[len..]);
+        let n = *read.as_ref().unwrap_or(&0);
+        sink.out.truncate(len + n);
+        match read {
             Ok(0) => return Ok(()),
-            Ok(n) => sink.write_all(&buf[..n]).map_err(|e| e.to_string())?,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Ok(_) if sink.out.len() as u64 > sink.limit => {
+                sink.out.truncate(len);
+                sink.hit_limit = true;
+                return Err("decompressed size limit reached".into());
+            }
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => return Err(e.to_string()),
         }
     }

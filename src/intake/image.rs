@@ -29,6 +29,10 @@ const MAX_SCAN_CANDIDATES: usize = 32;
 /// does, and returns the first one that decompresses within `limit` bytes.
 pub(super) fn scan_compressed(data: &[u8], limit: u64) -> Option<(usize, Codec, Vec<u8>)> {
     let candidates = (1..data.len().saturating_sub(4))
+        // The first byte of a magic before the whole magic: this runs at every
+        // offset of the image, and one byte compare is far cheaper than three
+        // slice compares (and, under a fuzzer, than three hooked memcmps).
+        .filter(|&i| matches!(data[i], 0x1f | 0xfd | 0x28))
         .filter(|&i| {
             let rest = &data[i..];
             // gzip needs its deflate method byte too, to cut false hits.
