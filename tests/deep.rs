@@ -2,7 +2,7 @@
 //! overflowing the stack. Each case runs on a thread with Rust's default
 //! 2 MiB stack, so a recursion over the chain would crash the test.
 
-use btfscope::analyze::full::{full, full_split, BaseRefs};
+use btfscope::analyze::full::{full, full_split, FullIndex};
 use btfscope::analyze::graph::{rooted, split_graph};
 use btfscope::analyze::stat::stat;
 use btfscope::btf::dump::{dump, DumpFormat};
@@ -76,7 +76,7 @@ fn run(chain: Chain) {
 
     distill(&split).unwrap();
     full(&split).unwrap();
-    full_split(&split, Some(&BaseRefs::new(&base))).unwrap();
+    full_split(&split, Some(&FullIndex::new(&base).unwrap())).unwrap();
     split_graph(&split).to_dot();
     serde_json::to_string(&rooted(&split, own_top, u32::MAX)).unwrap();
 }

@@ -9,9 +9,14 @@ use std::borrow::Cow;
 
 use crate::btf::header::LAYOUT_HEADER_LEN;
 use crate::btf::{Btf, TypeId};
-use crate::dedup::dedup;
 use crate::dedup::fx::FxHashMap;
+use crate::dedup::{dedup, IdSet};
 use crate::error::{Error, ErrorKind, Result};
+
+mod fast;
+mod reach;
+
+use reach::{reach, BaseGraph};
 
 /// Types (void not counted) and raw bytes of one BTF.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -36,90 +41,42 @@ impl std::ops::AddAssign for BtfSize {
     }
 }
 
-/// Every base type's references, computed once per base and shared by
-/// the FULL BTFs of all its modules (walking them is most of the work).
-pub struct BaseRefs {
-    /// `ids[offs[id]..offs[id + 1]]` are the ids base type `id` refers to.
-    offs: Vec<u32>,
-    ids: Vec<TypeId>,
+/// Every base type's references, and what the fast path of
+/// [`full_split`] needs, computed once per base and shared by the FULL BTFs
+/// of all its modules (walking the base is most of the work).
+pub struct FullIndex<'a> {
+    graph: BaseGraph,
+    fast: Option<fast::FastBase<'a>>,
 }
 
-impl BaseRefs {
-    pub fn new(base: &Btf) -> Self {
-        let mut offs = vec![0u32];
-        let mut ids = Vec::new();
-        for id in 0..base.type_count() {
-            if let Some(t) = base.type_by_id(id) {
-                ids.extend(t.type_ref_words().map(|w| t.word(w)));
-            }
-            offs.push(ids.len() as u32);
-        }
-        BaseRefs { offs, ids }
-    }
-
-    fn of(&self, id: TypeId) -> Option<&[TypeId]> {
-        let i = id as usize;
-        let (from, to) = (*self.offs.get(i)?, *self.offs.get(i + 1)?);
-        Some(&self.ids[from as usize..to as usize])
+impl<'a> FullIndex<'a> {
+    pub fn new(base: &'a Btf<'a>) -> Result<Self> {
+        Ok(FullIndex {
+            graph: BaseGraph::new(base),
+            fast: fast::FastBase::new(base)?,
+        })
     }
 }
 
 /// Base ids the split types of `btf` reach, directly or through other base
 /// types, in id order. Empty for a base BTF.
 pub fn reached_base_types(btf: &Btf) -> Vec<TypeId> {
-    reached(btf, None)
-}
-
-/// [`reached_base_types`], with the base's references from `refs` (which
-/// must be of `btf`'s base) when given.
-fn reached(btf: &Btf, refs: Option<&BaseRefs>) -> Vec<TypeId> {
-    let start = btf.start_id();
-    let mut seen = vec![false; start as usize];
-    let mut todo = Vec::new();
-    let mut visit = |id: TypeId, todo: &mut Vec<TypeId>| {
-        if id != 0 && id < start && !seen[id as usize] {
-            seen[id as usize] = true;
-            todo.push(id);
-        }
-    };
-    for t in btf.local_types() {
-        for w in t.type_ref_words() {
-            visit(t.word(w), &mut todo);
-        }
-        while let Some(id) = todo.pop() {
-            match refs.and_then(|r| r.of(id)) {
-                Some(targets) => targets.iter().for_each(|&r| visit(r, &mut todo)),
-                None => {
-                    if let Some(b) = btf.type_by_id(id) {
-                        for w in b.type_ref_words() {
-                            visit(b.word(w), &mut todo);
-                        }
-                    }
-                }
-            }
-        }
-    }
-    (0..start).filter(|&id| seen[id as usize]).collect()
+    reach(btf, None).iter().collect()
 }
 
 /// The split BTF `btf` made stand-alone: the base types it reaches (in id
 /// order), then its own types, renumbered, not deduplicated.
 pub fn standalone(btf: &Btf) -> Result<Btf<'static>> {
-    Ok(build_standalone(btf, None)?.0)
+    build_standalone(btf, &reach(btf, None))
 }
 
-/// [`standalone`] and the number of base types it took.
-fn build_standalone(btf: &Btf, refs: Option<&BaseRefs>) -> Result<(Btf<'static>, usize)> {
+/// [`standalone`], given the base types `btf` reaches.
+fn build_standalone(btf: &Btf, reached: &IdSet) -> Result<Btf<'static>> {
     let start = btf.start_id();
-    let reached = reached(btf, refs);
-    let mut new_id = vec![0 as TypeId; start as usize];
-    for (i, &id) in reached.iter().enumerate() {
-        new_id[id as usize] = i as TypeId + 1;
-    }
     let shift = start - 1 - reached.len() as TypeId;
     let remap = |id: TypeId| match id {
         0 => 0,
-        id if id < start => new_id[id as usize],
+        id if id < start => reached.rank(id) + 1,
         id => id - shift,
     };
     let endian = btf.endian();
@@ -134,7 +91,7 @@ fn build_standalone(btf: &Btf, refs: Option<&BaseRefs>) -> Result<(Btf<'static>,
     let mut words = Vec::new();
     let sources = reached
         .iter()
-        .filter_map(|&id| btf.type_by_id(id))
+        .filter_map(|id| btf.type_by_id(id))
         .chain(btf.local_types());
     for t in sources {
         offsets.push(types.len() as u32);
@@ -159,7 +116,19 @@ fn build_standalone(btf: &Btf, refs: Option<&BaseRefs>) -> Result<(Btf<'static>,
             types.extend_from_slice(&endian.u32_bytes(w));
         }
     }
-    let mut levels = vec![btf];
+    stand_alone_btf(btf, types, offsets, strings)
+}
+
+/// A stand-alone BTF in `like`'s byte order and header, with its layout
+/// section (or that of its bases), from type records, their offsets and
+/// strings.
+fn stand_alone_btf(
+    like: &Btf,
+    types: Vec<u8>,
+    offsets: Vec<u32>,
+    strings: Vec<u8>,
+) -> Result<Btf<'static>> {
+    let mut levels = vec![like];
     while let Some(b) = levels.last().and_then(|b| b.base()) {
         levels.push(b);
     }
@@ -170,7 +139,7 @@ fn build_standalone(btf: &Btf, refs: Option<&BaseRefs>) -> Result<(Btf<'static>,
         .unwrap_or_default()
         .to_vec();
     let too_big = || Error::new(ErrorKind::Limit, "the stand-alone BTF exceeds 4 GiB");
-    let mut header = btf.header;
+    let mut header = like.header;
     header.type_off = 0;
     header.type_len = u32::try_from(types.len()).map_err(|_| too_big())?;
     header.layout_len = layout.len() as u32;
@@ -187,7 +156,7 @@ fn build_standalone(btf: &Btf, refs: Option<&BaseRefs>) -> Result<(Btf<'static>,
     if !layout.is_empty() && header.hdr_len < LAYOUT_HEADER_LEN {
         header.hdr_len = LAYOUT_HEADER_LEN;
     }
-    let btf = Btf {
+    Ok(Btf {
         header,
         types: Cow::Owned(types),
         strings: Cow::Owned(strings),
@@ -198,8 +167,7 @@ fn build_standalone(btf: &Btf, refs: Option<&BaseRefs>) -> Result<(Btf<'static>,
         start_str_off: 0,
         // Copied from validated records, references renumbered consistently.
         checked: true,
-    };
-    Ok((btf, reached.len()))
+    })
 }
 
 /// The FULL BTF of the split BTF `btf`: [`standalone`], deduplicated.
@@ -207,15 +175,24 @@ pub fn full(btf: &Btf) -> Result<Btf<'static>> {
     Ok(build_full(btf, None)?.0)
 }
 
-fn build_full(btf: &Btf, refs: Option<&BaseRefs>) -> Result<(Btf<'static>, usize)> {
+/// The FULL BTF and the number of base types it took: assembled directly
+/// where `index` (of `btf`'s base) allows it, else [`full`]'s way.
+fn build_full(btf: &Btf, index: Option<&FullIndex>) -> Result<(Btf<'static>, usize)> {
     if btf.base().is_none() {
         return Err(Error::new(
             ErrorKind::Usage,
             "FULL BTF is defined for a split BTF (a module with -B vmlinux)",
         ));
     }
-    let (alone, reached) = build_standalone(btf, refs)?;
-    Ok((dedup(&alone)?, reached))
+    let reached = reach(btf, index.map(|i| &i.graph));
+    if let Some(fast) = index.and_then(|i| i.fast.as_ref()) {
+        if let Some(a) = fast::assemble(fast, btf, &reached)? {
+            let full = stand_alone_btf(btf, a.types, a.offsets, a.strings)?;
+            return Ok((full, reached.len()));
+        }
+    }
+    let alone = build_standalone(btf, &reached)?;
+    Ok((dedup(&alone)?, reached.len()))
 }
 
 /// One module's two sizes.
@@ -228,16 +205,16 @@ pub struct FullSplit {
 }
 
 /// FULL and SPLIT sizes of `btf`, with the FULL BTF itself (in `btf`'s
-/// byte order) for whoever keeps or hashes it. `refs`, when given, must be
+/// byte order) for whoever keeps or hashes it. `index`, when given, must be
 /// of `btf`'s base.
-pub fn full_split(btf: &Btf, refs: Option<&BaseRefs>) -> Result<(FullSplit, Vec<u8>)> {
-    let (full_btf, reached) = build_full(btf, refs)?;
+pub fn full_split(btf: &Btf, index: Option<&FullIndex>) -> Result<(FullSplit, Btf<'static>)> {
+    let (full_btf, reached) = build_full(btf, index)?;
     let sizes = FullSplit {
         full: BtfSize::of(&full_btf),
         split: BtfSize::of(btf),
         base_types_reached: reached as u64,
     };
-    Ok((sizes, full_btf.to_bytes_in(btf.endian())))
+    Ok((sizes, full_btf))
 }
 
 #[cfg(test)]
@@ -271,12 +248,16 @@ mod tests {
         // The pointer now points at the renumbered struct.
         assert_eq!(full.type_by_id(3).unwrap().size_or_type(), 2);
 
-        let (sizes, bytes) = full_split(&split, None).unwrap();
+        let (sizes, full_btf) = full_split(&split, None).unwrap();
+        let bytes = full_btf.to_bytes();
         assert_eq!(sizes.full.bytes, bytes.len() as u64);
         assert!(sizes.full.bytes > sizes.split.bytes);
         assert_eq!(sizes.base_types_reached, 2);
-        let refs = BaseRefs::new(&base);
-        assert_eq!(full_split(&split, Some(&refs)).unwrap().1, bytes);
+        let index = FullIndex::new(&base).unwrap();
+        assert_eq!(
+            full_split(&split, Some(&index)).unwrap().1.to_bytes(),
+            bytes
+        );
         assert!(full_split(&base, None).is_err());
     }
 }

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::explain::{Explainer, VerdictCounts};
-use super::full::{full_split, BaseRefs, BtfSize};
+use super::full::{full_split, BtfSize, FullIndex};
 use super::stat::{percent, stat, Globals, KindStat, Stat};
 use crate::btf::Btf;
 use crate::dedup::BaseIndex;
@@ -135,10 +135,18 @@ pub struct Report {
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&Sha256::digest(bytes))
+}
+
+/// The sha256 of `btf`'s raw bytes in its byte order, without building them.
+fn btf_sha256_hex(btf: &Btf) -> String {
+    let mut hasher = Sha256::new();
+    btf.write_in(btf.endian(), |chunk| hasher.update(chunk));
+    hex(&hasher.finalize())
+}
+
+fn hex(digest: &[u8]) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn input_file(i: &NamedInput) -> InputFile {
@@ -167,7 +175,7 @@ pub fn report(options: &Options, base: &NamedInput, modules: &[NamedInput]) -> R
     let base_btf = base_input
         .parse_btf(None)
         .map_err(|e| e.in_file(&base.name))?;
-    let refs = BaseRefs::new(&base_btf);
+    let full_index = FullIndex::new(&base_btf)?;
     let index = options
         .explain
         .then(|| BaseIndex::new(&base_btf))
@@ -175,7 +183,7 @@ pub fn report(options: &Options, base: &NamedInput, modules: &[NamedInput]) -> R
     let explainer = index.as_ref().map(Explainer::new).transpose()?;
     let rows: Vec<Result<ModuleResult>> = order
         .par_iter()
-        .map(|m| module_row(&base_btf, Some(&refs), explainer.as_ref(), m))
+        .map(|m| module_row(&base_btf, Some(&full_index), explainer.as_ref(), m))
         .collect();
     let mut results = Vec::new();
     let mut failed = Vec::new();
@@ -249,31 +257,33 @@ pub fn module_result<'a>(
     module_row(base, None, explainer, m)
 }
 
-/// [`module_result`] with the base's references precomputed.
+/// [`module_result`] with the base indexed for FULL BTFs.
 fn module_row<'a>(
     base: &'a Btf<'a>,
-    refs: Option<&BaseRefs>,
+    full_index: Option<&FullIndex>,
     explainer: Option<&Explainer<'_, 'a>>,
     m: &NamedInput,
 ) -> Result<ModuleResult> {
     // Refuses a module that carries a distilled base: its ids are not on `base`.
-    Input::open(m.bytes)?.with_btf(Some(base), |btf| row_of(btf, refs, explainer, &m.name))
+    Input::open(m.bytes)?.with_btf(Some(base), |btf| {
+        row_of(btf, full_index, explainer, &m.name)
+    })
 }
 
 fn row_of(
     btf: &Btf,
-    refs: Option<&BaseRefs>,
+    full_index: Option<&FullIndex>,
     explainer: Option<&Explainer>,
     name: &str,
 ) -> Result<ModuleResult> {
-    let (sizes, full_bytes) = full_split(btf, refs)?;
+    let (sizes, full_btf) = full_split(btf, full_index)?;
     Ok(ModuleResult {
         name: name.to_string(),
         split: sizes.split,
         full: sizes.full,
         base_types_reached: sizes.base_types_reached,
         kinds: Kinds::of(&stat(btf)),
-        full_sha256: sha256_hex(&full_bytes),
+        full_sha256: btf_sha256_hex(&full_btf),
         explain: explainer
             .map(|e| e.explain(btf).map(|x| x.counts))
             .transpose()?,

@@ -12,36 +12,43 @@ impl<'a> Btf<'a> {
 
     /// The raw BTF blob in the given byte order.
     pub fn to_bytes_in(&self, endian: Endian) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.to_bytes_len() as usize);
+        self.write_in(endian, |chunk| out.extend_from_slice(chunk));
+        out
+    }
+
+    /// Hands the raw BTF blob in the given byte order to `emit`, piece by
+    /// piece, without building it whole (to hash it, for one).
+    pub fn write_in(&self, endian: Endian, mut emit: impl FnMut(&[u8])) {
         let hdr_len = self.header.hdr_len;
         let type_len = self.types.len() as u32;
         let layout_len = self.layout.len() as u32;
         let str_len = self.strings.len() as u32;
-        let total = hdr_len as usize + (type_len + layout_len + str_len) as usize;
-        let mut out = Vec::with_capacity(total);
-
-        out.extend_from_slice(&endian.u16_bytes(MAGIC));
-        out.push(VERSION);
-        out.push(0);
+        let mut header = Vec::with_capacity(hdr_len as usize);
+        header.extend_from_slice(&endian.u16_bytes(MAGIC));
+        header.push(VERSION);
+        header.push(0);
         for word in [hdr_len, 0, type_len, type_len + layout_len, str_len] {
-            out.extend_from_slice(&endian.u32_bytes(word));
+            header.extend_from_slice(&endian.u32_bytes(word));
         }
         if hdr_len >= LAYOUT_HEADER_LEN {
             let layout_off = if layout_len > 0 { type_len } else { 0 };
-            out.extend_from_slice(&endian.u32_bytes(layout_off));
-            out.extend_from_slice(&endian.u32_bytes(layout_len));
+            header.extend_from_slice(&endian.u32_bytes(layout_off));
+            header.extend_from_slice(&endian.u32_bytes(layout_len));
         }
-        out.resize(hdr_len as usize, 0);
+        header.resize(hdr_len as usize, 0);
+        emit(&header);
 
-        let swap = endian != self.endian();
-        if swap {
-            swap_types(&self.types, &mut out);
-            swap_layout(&self.layout, &mut out);
+        if endian != self.endian() {
+            let mut swapped = Vec::with_capacity(self.types.len() + self.layout.len());
+            swap_types(&self.types, &mut swapped);
+            swap_layout(&self.layout, &mut swapped);
+            emit(&swapped);
         } else {
-            out.extend_from_slice(&self.types);
-            out.extend_from_slice(&self.layout);
+            emit(&self.types);
+            emit(&self.layout);
         }
-        out.extend_from_slice(&self.strings);
-        out
+        emit(&self.strings);
     }
 
     /// This BTF with its records stored in `endian` byte order, as libbpf

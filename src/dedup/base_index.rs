@@ -9,7 +9,7 @@ use super::shape::{reaches_uncomparable, shape};
 use super::strings::base_string_index;
 use super::table::{FrozenTable, Table};
 use super::words::Records;
-use super::Compat;
+use super::{Compat, IdSet};
 use crate::btf::Btf;
 use crate::error::{Error, ErrorKind, Result};
 
@@ -22,6 +22,8 @@ pub struct BaseIndex<'a> {
     pub(crate) strings: FxHashMap<&'a [u8], u32>,
     /// Struct/union name offset → its id, or 0 when several share the name.
     pub(crate) names: FxHashMap<u32, u32>,
+    /// The ids behind each name that `names` maps to 0, in id order.
+    pub(crate) shared_names: FxHashMap<u32, Vec<u32>>,
     /// Member-name signature of every base id (see `shape`).
     pub(crate) shapes: Vec<u64>,
     /// Some base type refers where a comparison could fail with an error.
@@ -43,15 +45,24 @@ impl<'a> BaseIndex<'a> {
         let records = Records::load(base, 0, count)?;
         let empty = FrozenTable::empty();
         let mut table = Table::new(&empty, count as usize);
-        let mut names = map_with_capacity(count as usize / 8);
+        let mut names: FxHashMap<u32, u32> = map_with_capacity(count as usize / 8);
+        let mut shared_names: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
         for id in 1..count {
             let r = records.get(id);
             if let Some(h) = base_hash(r, compat) {
                 table.add(h, id);
             }
             if is_struct_or_union(kind(r)) {
-                names.entry(r[NAME]).and_modify(|v| *v = 0).or_insert(id);
+                let first = *names.entry(r[NAME]).or_insert(id);
+                if first != id {
+                    shared_names.entry(r[NAME]).or_default().push(id);
+                }
             }
+        }
+        // Names met more than once: 0 in `names`, every id in `shared_names`.
+        for (name, ids) in shared_names.iter_mut() {
+            let first = std::mem::replace(names.get_mut(name).expect("a named id"), 0);
+            ids.insert(0, first);
         }
         let name_of = |t: u32| records.get(t)[NAME];
         let shapes = (0..count)
@@ -64,6 +75,7 @@ impl<'a> BaseIndex<'a> {
             table: table.freeze(),
             strings: base_string_index(base),
             names,
+            shared_names,
             shapes,
             reaches_uncomparable,
             records,
@@ -79,6 +91,7 @@ impl<'a> BaseIndex<'a> {
             table: FrozenTable::empty(),
             strings: FxHashMap::default(),
             names: FxHashMap::default(),
+            shared_names: FxHashMap::default(),
             shapes: vec![0],
             reaches_uncomparable: false,
             compat: Compat::Current,
@@ -93,6 +106,26 @@ impl<'a> BaseIndex<'a> {
     /// Whether base type `id` is of a kind graph comparison cannot handle.
     pub(crate) fn uncomparable(&self, id: u32) -> bool {
         is_uncomparable(self.records.get(id))
+    }
+
+    /// The struct or union named `name` among the base ids in `keep`, all
+    /// of them when `keep` is `None`: `Some(0)` when several share the name.
+    pub(crate) fn struct_named(&self, name: u32, keep: Option<&IdSet>) -> Option<u32> {
+        let id = *self.names.get(&name)?;
+        let Some(keep) = keep else {
+            return Some(id);
+        };
+        if id != 0 {
+            return keep.contains(id).then_some(id);
+        }
+        let mut kept = self.shared_names[&name]
+            .iter()
+            .filter(|&&id| keep.contains(id));
+        match (kept.next(), kept.next()) {
+            (None, _) => None,
+            (Some(&only), None) => Some(only),
+            (Some(_), Some(_)) => Some(0),
+        }
     }
 
     pub(crate) fn base(&self) -> Option<&'a Btf<'a>> {

@@ -11,6 +11,7 @@ use super::shape::{reaches_uncomparable, shape};
 use super::strings::StringMap;
 use super::table::Table;
 use super::words::Records;
+use super::IdSet;
 use crate::btf::Endian;
 use crate::error::{Error, ErrorKind, Result};
 
@@ -44,7 +45,9 @@ pub(crate) struct Engine<'b> {
     /// Local ids per pass, in id order.
     ids: Ids,
     table: Table<'b>,
-    base_names: &'b FxHashMap<u32, u32>,
+    index: &'b BaseIndex<'b>,
+    /// When set, the only base types there are.
+    keep: Option<&'b IdSet>,
     /// Member-name signatures (see `shape`), base and local, when usable.
     base_shapes: &'b [u64],
     shapes: Option<Vec<u64>>,
@@ -83,7 +86,7 @@ fn bad(msg: String) -> Error {
 }
 
 impl<'b> Engine<'b> {
-    pub(crate) fn new(index: &'b BaseIndex, local: Records) -> Result<Self> {
+    pub(crate) fn new(index: &'b BaseIndex<'b>, local: Records) -> Result<Self> {
         let start = index.records.end();
         let end = local.end();
         let types = Types {
@@ -135,13 +138,21 @@ impl<'b> Engine<'b> {
             maps,
             ids,
             table: Table::new(&index.table, (end - start) as usize),
-            base_names: &index.names,
+            index,
+            keep: None,
             base_shapes: &index.shapes,
             shapes,
             cands: Vec::new(),
             pairs: Vec::new(),
             types,
         })
+    }
+
+    /// Deduplicates as if the base held only the ids in `keep` (a set
+    /// closed under references).
+    pub(crate) fn keep_only(&mut self, keep: &'b IdSet) {
+        self.keep = Some(keep);
+        self.table.keep_only(keep);
     }
 
     /// Finds every local type's representative.
@@ -293,7 +304,8 @@ impl<'b> Engine<'b> {
         for &id in &self.ids.composite {
             let t = self.types.get(id);
             if is_struct_or_union(kind(t)) && self.maps.get(id) == id {
-                let shared = self.base_names.contains_key(&t[NAME]) || names.contains_key(&t[NAME]);
+                let shared = self.index.struct_named(t[NAME], self.keep).is_some()
+                    || names.contains_key(&t[NAME]);
                 names.insert(t[NAME], if shared { 0 } else { id });
             }
         }
@@ -304,8 +316,8 @@ impl<'b> Engine<'b> {
             }
             let cand = names
                 .get(&t[NAME])
-                .or_else(|| self.base_names.get(&t[NAME]))
                 .copied()
+                .or_else(|| self.index.struct_named(t[NAME], self.keep))
                 .unwrap_or(0);
             if cand != 0 && kind(self.types.get(cand)) == fwd_kind(t) {
                 self.maps.set(id, cand);

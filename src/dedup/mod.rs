@@ -12,6 +12,7 @@ mod base_index;
 mod engine;
 mod equiv;
 pub(crate) mod fx;
+mod id_set;
 mod maps;
 // Shared with distillation and relocation, which walk the same fields.
 pub(crate) mod record;
@@ -24,6 +25,7 @@ pub(crate) mod words;
 use std::borrow::Cow;
 
 pub use base_index::BaseIndex;
+pub use id_set::IdSet;
 
 use crate::btf::Btf;
 use crate::error::Result;
@@ -68,6 +70,31 @@ pub fn dedup_split<'a>(index: &BaseIndex<'a>, btf: &Btf<'a>) -> Result<Btf<'a>> 
 /// against `index`: its representative's input id, which is a base id when
 /// the type merges into the base. Indexed by `id - btf.start_id()`.
 pub fn representatives(index: &BaseIndex, btf: &Btf) -> Result<Vec<crate::btf::TypeId>> {
+    representatives_kept(index, btf, None)
+}
+
+/// [`representatives`] as if the base held only the ids in `keep`, which
+/// must be a set closed under references (such as the base types `btf`
+/// reaches).
+pub fn representatives_within(
+    index: &BaseIndex,
+    btf: &Btf,
+    keep: &IdSet,
+) -> Result<Vec<crate::btf::TypeId>> {
+    if keep.end() < index.type_count() {
+        return Err(crate::error::Error::new(
+            crate::error::ErrorKind::Usage,
+            "the kept set does not cover the indexed base",
+        ));
+    }
+    representatives_kept(index, btf, Some(keep))
+}
+
+fn representatives_kept(
+    index: &BaseIndex,
+    btf: &Btf,
+    keep: Option<&IdSet>,
+) -> Result<Vec<crate::btf::TypeId>> {
     index.check_fits(btf)?;
     btf.validate()?;
     let names = dedup_strings(btf, index.base().map(|_| &index.strings))?;
@@ -77,6 +104,9 @@ pub fn representatives(index: &BaseIndex, btf: &Btf) -> Result<Vec<crate::btf::T
         local.rename(&names);
     }
     let mut engine = Engine::new(index, local)?;
+    if let Some(keep) = keep {
+        engine.keep_only(keep);
+    }
     engine.dedup_types()?;
     Ok((btf.start_id()..btf.type_count())
         .map(|id| engine.maps.resolve(id))

@@ -14,6 +14,7 @@
 //! own entries, placed around the frozen block of the same key.
 
 use super::fx::{map_with_capacity, FxHashMap};
+use super::IdSet;
 
 /// libbpf's growth rule: grow when empty or above 75% full; 4 buckets first.
 #[derive(Clone, Copy, Debug)]
@@ -80,6 +81,8 @@ const EMPTY: Chain = Chain {
 
 pub(crate) struct Table<'b> {
     frozen: &'b FrozenTable,
+    /// When set, only the frozen entries it holds exist.
+    keep: Option<&'b IdSet>,
     chains: FxHashMap<u64, Chain>,
     /// (id, next) per entry.
     nodes: Vec<(u32, u32)>,
@@ -91,11 +94,18 @@ impl<'b> Table<'b> {
     pub(crate) fn new(frozen: &'b FrozenTable, expected: usize) -> Self {
         Table {
             frozen,
+            keep: None,
             chains: map_with_capacity(expected),
             nodes: Vec::with_capacity(expected),
             fill: frozen.fill,
             flipped: false,
         }
+    }
+
+    /// Hides every frozen entry `keep` does not hold, as if the base had
+    /// been indexed without them.
+    pub(crate) fn keep_only(&mut self, keep: &'b IdSet) {
+        self.keep = Some(keep);
     }
 
     pub(crate) fn add(&mut self, key: u64, id: u32) {
@@ -115,6 +125,7 @@ impl<'b> Table<'b> {
         collect(
             chain,
             self.frozen.block(key),
+            self.keep,
             &self.nodes,
             self.flipped,
             out,
@@ -134,6 +145,7 @@ impl<'b> Table<'b> {
         collect(
             *chain,
             self.frozen.block(key),
+            self.keep,
             &self.nodes,
             self.flipped,
             scratch,
@@ -191,16 +203,31 @@ fn push(
     *head = nodes.len() as u32 - 1;
 }
 
-/// A chain's entries around the frozen block, in visiting order.
-fn collect(chain: Chain, frozen: &[u32], nodes: &[(u32, u32)], flipped: bool, out: &mut Vec<u32>) {
+/// A chain's entries around the frozen block (less those `keep` hides),
+/// in visiting order.
+fn collect(
+    chain: Chain,
+    frozen: &[u32],
+    keep: Option<&IdSet>,
+    nodes: &[(u32, u32)],
+    flipped: bool,
+    out: &mut Vec<u32>,
+) {
     out.clear();
     if flipped {
         push_list(nodes, chain.back, out);
-        out.extend(frozen.iter().rev());
-        push_list_rev(nodes, chain.front, out);
     } else {
         push_list(nodes, chain.front, out);
-        out.extend_from_slice(frozen);
+    }
+    let at = out.len();
+    match keep {
+        Some(keep) => out.extend(frozen.iter().filter(|&&id| keep.contains(id))),
+        None => out.extend_from_slice(frozen),
+    }
+    if flipped {
+        out[at..].reverse();
+        push_list_rev(nodes, chain.front, out);
+    } else {
         push_list_rev(nodes, chain.back, out);
     }
 }

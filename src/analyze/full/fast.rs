@@ -1,0 +1,372 @@
+//! FULL BTF without deduplicating the base part again.
+//!
+//! A module's FULL BTF is the base types it reaches (R) and its own types
+//! (M), deduplicated on their own. The base is already deduplicated, so
+//! when it is a fixed point of our dedup, R is one too, except where a
+//! forward declaration in R could now be resolved: a subset can make a
+//! struct name unique, or M can bring the definition. When no forward
+//! declaration is in that position and the names M's own forwards ask for
+//! are unambiguous, every type has at most one equivalent candidate, so the
+//! order candidates are visited in cannot matter, and deduplicating M as a
+//! split BTF on a base holding only R gives the same representatives as
+//! the stand-alone run. The FULL BTF is then assembled directly: R
+//! renumbered, then M's representatives, with the strings in the order the
+//! stand-alone run would visit them. Anything outside those conditions
+//! falls back to the stand-alone run, and tests compare both on every
+//! module of a real kernel.
+
+use crate::btf::{Btf, TypeId};
+use crate::dedup::fx::{map_with_capacity, FxHashMap};
+use crate::dedup::record::{id_words, is_enum_fwd, kind, str_words, ENUM, ENUM64, FWD, NAME, TYPE};
+use crate::dedup::{dedup, representatives_within, BaseIndex, IdSet};
+use crate::error::Result;
+
+/// What the fast path needs of a base, computed once per base.
+pub(super) struct FastBase<'a> {
+    index: BaseIndex<'a>,
+    /// Per base type from `template_at[id]`, in one stream for locality:
+    /// its word count, its patch count, its record with names replaced by
+    /// text ordinals (0 for ""), then its patches, the words to rewrite:
+    /// `2 * index` for a type id, `2 * index + 1` for a name.
+    template: Vec<u32>,
+    template_at: Vec<u32>,
+    /// Ordinal → its text's offset and length in `strings`.
+    texts: Vec<(u32, u32)>,
+    strings: &'a [u8],
+    /// Text → ordinal.
+    by_text: FxHashMap<&'a [u8], u32>,
+    /// Base FWDs and enum forwards with the ids of their namesakes: the
+    /// structs and unions (for a FWD) or full enums (for an enum forward)
+    /// of the same name, which could resolve them.
+    forwards: Vec<Forward>,
+    /// Structs and unions, and full enums, by name ordinal (for the
+    /// forwards of modules).
+    structs: FxHashMap<u32, Vec<TypeId>>,
+    enums: FxHashMap<u32, Vec<TypeId>>,
+}
+
+struct Forward {
+    id: TypeId,
+    name: u32,
+    is_enum: bool,
+    namesakes: Vec<TypeId>,
+}
+
+
+impl<'a> FastBase<'a> {
+    /// `None` when the fast path can never apply to `base`: it has a base
+    /// of its own, its deduplication changes it, or a FWD of it holds a
+    /// type word (which the two paths would renumber differently).
+    pub(super) fn new(base: &'a Btf<'a>) -> Result<Option<Self>> {
+        if base.base().is_some() || dedup(base)?.local_len() != base.local_len() {
+            return Ok(None);
+        }
+        let index = BaseIndex::new(base)?;
+        let mut ordinal: FxHashMap<u32, u32> = map_with_capacity(base.local_len());
+        let mut texts = vec![(0, 0)];
+        let mut by_text: FxHashMap<&[u8], u32> = map_with_capacity(base.local_len());
+        let mut template = Vec::new();
+        let mut template_at = vec![0u32; base.type_count() as usize];
+        for id in 1..base.type_count() {
+            let r = index.records.get(id);
+            let at = template.len();
+            template_at[id as usize] = at as u32;
+            template.extend([r.len() as u32, 0]);
+            template.extend_from_slice(r);
+            let patches = id_words(r)
+                .map(|w| 2 * w as u32)
+                .chain(str_words(r).map(|w| 2 * w as u32 + 1));
+            template.extend(patches);
+            template[at + 1] = (template.len() - at - 2 - r.len()) as u32;
+            for w in str_words(r) {
+                let off = r[w];
+                let Some(text) = base.str_at(off) else {
+                    return Ok(None);
+                };
+                template[at + 2 + w] = match ordinal.get(&off) {
+                    _ if text.is_empty() => 0,
+                    Some(&o) => o,
+                    // Names are compared by offset on this path: two
+                    // offsets of one text would compare unequal.
+                    None if by_text.contains_key(text) => return Ok(None),
+                    None => {
+                        let o = texts.len() as u32;
+                        by_text.insert(text, o);
+                        ordinal.insert(off, o);
+                        texts.push((off, text.len() as u32));
+                        o
+                    }
+                };
+            }
+        }
+        let name_of = |id: TypeId| template[template_at[id as usize] as usize + 2 + NAME];
+        let mut structs: FxHashMap<u32, Vec<TypeId>> = FxHashMap::default();
+        let mut enums: FxHashMap<u32, Vec<TypeId>> = FxHashMap::default();
+        let mut forward_ids = Vec::new();
+        for id in 1..base.type_count() {
+            let r = index.records.get(id);
+            match kind(r) {
+                FWD if r[TYPE] != 0 => return Ok(None),
+                FWD => forward_ids.push((id, false)),
+                ENUM | ENUM64 if is_enum_fwd(r) => forward_ids.push((id, true)),
+                ENUM | ENUM64 => enums.entry(name_of(id)).or_default().push(id),
+                k if crate::dedup::record::is_struct_or_union(k) => {
+                    structs.entry(name_of(id)).or_default().push(id)
+                }
+                _ => {}
+            }
+        }
+        let forwards = forward_ids
+            .into_iter()
+            .map(|(id, is_enum)| {
+                let name = name_of(id);
+                let namesakes = if is_enum { &enums } else { &structs };
+                Forward {
+                    id,
+                    name,
+                    is_enum,
+                    namesakes: namesakes.get(&name).cloned().unwrap_or_default(),
+                }
+            })
+            .collect();
+        Ok(Some(FastBase {
+            index,
+            template,
+            template_at,
+            texts,
+            strings: base.string_bytes(),
+            by_text,
+            forwards,
+            structs,
+            enums,
+        }))
+    }
+}
+
+/// The parts of a module's FULL BTF: its type records (renumbered, in
+/// `btf`'s byte order), their byte offsets and its strings.
+pub(super) struct Assembled {
+    pub(super) types: Vec<u8>,
+    pub(super) offsets: Vec<u32>,
+    pub(super) strings: Vec<u8>,
+}
+
+/// The FULL BTF of `btf` (a split BTF on the base of `fast`), which
+/// reaches the base types `reached`, or `None` where the fast path does
+/// not apply.
+pub(super) fn assemble(fast: &FastBase, btf: &Btf, reached: &IdSet) -> Result<Option<Assembled>> {
+    let start = btf.start_id();
+    if !forwards_inert(fast, btf, reached) {
+        return Ok(None);
+    }
+    let reps = representatives_within(&fast.index, btf, reached)?;
+    let base_id = |id: TypeId| reached.rank(id) + 1;
+    // FULL ids of the module's representatives, after the base part.
+    let mut local_ids = vec![0u32; reps.len()];
+    let mut next = reached.len() as u32 + 1;
+    for (i, &rep) in reps.iter().enumerate() {
+        if rep == start + i as u32 {
+            local_ids[i] = next;
+            next += 1;
+        } else if rep < start && !reached.contains(rep) {
+            // Merged into a base type the module does not reach: the
+            // conditions above should make this impossible.
+            return Ok(None);
+        }
+    }
+    let full_id = |id: TypeId| -> TypeId {
+        let to = match id {
+            0 => return 0,
+            id if id < start => id,
+            id => reps[(id - start) as usize],
+        };
+        if to < start {
+            base_id(to)
+        } else {
+            local_ids[(to - start) as usize]
+        }
+    };
+
+    let mut strings = Strings::new(fast);
+    let template = &fast.template;
+    let base_words: usize = reached
+        .iter()
+        .map(|id| template[fast.template_at[id as usize] as usize] as usize)
+        .sum();
+    let mut words: Vec<u32> = Vec::with_capacity(base_words + btf.type_bytes().len() / 4);
+    let mut offsets = Vec::with_capacity(next as usize - 1);
+    for id in reached.iter() {
+        let t = fast.template_at[id as usize] as usize;
+        let (len, patches) = (template[t] as usize, template[t + 1] as usize);
+        let at = words.len();
+        offsets.push(4 * at as u32);
+        words.extend_from_slice(&template[t + 2..t + 2 + len]);
+        let rec = &mut words[at..];
+        for &p in &template[t + 2 + len..t + 2 + len + patches] {
+            let w = &mut rec[p as usize / 2];
+            *w = match (p % 2, *w) {
+                (_, 0) => 0,
+                (0, to) => base_id(to),
+                (_, o) => strings.place(o),
+            };
+        }
+    }
+    // Every module type's strings count, kept or not (strings are
+    // deduplicated before types are).
+    let mut names = Vec::with_capacity(reps.len());
+    for t in btf.local_types() {
+        for w in t.name_words() {
+            names.push(strings.text(btf.str_at(t.word(w)).unwrap_or_default()));
+        }
+    }
+    let mut names = names.into_iter();
+    for (t, &local_id) in btf.local_types().zip(&local_ids) {
+        if local_id == 0 {
+            names.by_ref().take(t.name_words().count()).for_each(drop);
+            continue;
+        }
+        let at = words.len();
+        offsets.push(4 * at as u32);
+        words.extend(t.words());
+        let rec = &mut words[at..];
+        for w in t.type_ref_words() {
+            rec[w] = full_id(rec[w]);
+        }
+        for w in t.name_words() {
+            rec[w] = names.next().unwrap_or(0);
+        }
+    }
+    let endian = btf.endian();
+    let mut types = vec![0u8; 4 * words.len()];
+    for (out, w) in types.chunks_exact_mut(4).zip(words) {
+        out.copy_from_slice(&endian.u32_bytes(w));
+    }
+    Ok(Some(Assembled {
+        types,
+        offsets,
+        strings: strings.out,
+    }))
+}
+
+/// No base forward declaration the module reaches could be resolved in
+/// the FULL BTF, and every forward of the module names at most one
+/// candidate among the reached base types and its own.
+fn forwards_inert(fast: &FastBase, btf: &Btf, reached: &IdSet) -> bool {
+    let kept = |ids: &[TypeId]| ids.iter().filter(|&&id| reached.contains(id)).count();
+    let mut reached_forwards: Vec<(u32, bool)> = Vec::new();
+    for f in &fast.forwards {
+        if reached.contains(f.id) {
+            if kept(&f.namesakes) != 0 {
+                return false;
+            }
+            reached_forwards.push((f.name, f.is_enum));
+        }
+    }
+    // The module's own names, by base ordinal where the base has the text.
+    let ordinal_of = |t: &crate::btf::TypeView| {
+        let text = btf.str_at(t.name_off()).unwrap_or_default();
+        fast.by_text.get(text).copied()
+    };
+    let mut own_structs: FxHashMap<&[u8], usize> = FxHashMap::default();
+    let mut own_enums: FxHashMap<&[u8], usize> = FxHashMap::default();
+    for t in btf.local_types() {
+        let r_kind = u32::from(t.kind_raw());
+        let text = btf.str_at(t.name_off()).unwrap_or_default();
+        let full_enum = matches!(r_kind, ENUM | ENUM64) && t.vlen() != 0;
+        if crate::dedup::record::is_struct_or_union(r_kind) || full_enum {
+            if let Some(o) = ordinal_of(&t) {
+                if reached_forwards.contains(&(o, full_enum)) {
+                    return false;
+                }
+            }
+            let own = if full_enum {
+                &mut own_enums
+            } else {
+                &mut own_structs
+            };
+            *own.entry(text).or_default() += 1;
+        }
+    }
+    for t in btf.local_types() {
+        let r_kind = u32::from(t.kind_raw());
+        let enum_forward = matches!(r_kind, ENUM | ENUM64) && t.vlen() == 0;
+        if r_kind != FWD && !enum_forward {
+            continue;
+        }
+        if r_kind == FWD && t.size_or_type() != 0 {
+            return false;
+        }
+        let text = btf.str_at(t.name_off()).unwrap_or_default();
+        let own = if enum_forward {
+            &own_enums
+        } else {
+            &own_structs
+        };
+        let namesakes = if enum_forward {
+            &fast.enums
+        } else {
+            &fast.structs
+        };
+        let in_base = ordinal_of(&t)
+            .and_then(|o| namesakes.get(&o))
+            .map_or(0, |ids| kept(ids));
+        if in_base + own.get(text).copied().unwrap_or(0) > 1 {
+            return false;
+        }
+    }
+    true
+}
+
+/// The FULL string section, filled in visiting order.
+struct Strings<'f> {
+    fast: &'f FastBase<'f>,
+    out: Vec<u8>,
+    /// Base ordinal → output offset (0 until first visited: no text
+    /// but "" is at 0).
+    placed: Vec<u32>,
+    /// Texts the base does not have → output offset.
+    own: FxHashMap<Vec<u8>, u32>,
+}
+
+impl<'f> Strings<'f> {
+    fn new(fast: &'f FastBase<'f>) -> Self {
+        Strings {
+            fast,
+            out: vec![0],
+            placed: vec![0; fast.texts.len()],
+            own: FxHashMap::default(),
+        }
+    }
+
+    /// The output offset of the base text with ordinal `o` (not 0: "").
+    fn place(&mut self, o: u32) -> u32 {
+        let slot = &mut self.placed[o as usize];
+        if *slot == 0 {
+            *slot = self.out.len() as u32;
+            let (off, len) = self.fast.texts[o as usize];
+            let text = &self.fast.strings[off as usize..(off + len) as usize];
+            self.out.extend_from_slice(text);
+            self.out.push(0);
+        }
+        *slot
+    }
+
+    /// The output offset of `text`.
+    fn text(&mut self, text: &[u8]) -> u32 {
+        if text.is_empty() {
+            return 0;
+        }
+        if let Some(&o) = self.fast.by_text.get(text) {
+            // The same text as a base string: one entry for both.
+            return self.place(o);
+        }
+        if let Some(&at) = self.own.get(text) {
+            return at;
+        }
+        let at = self.out.len() as u32;
+        self.out.extend_from_slice(text);
+        self.out.push(0);
+        self.own.insert(text.to_vec(), at);
+        at
+    }
+}
