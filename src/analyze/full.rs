@@ -56,6 +56,16 @@ impl<'a> FullIndex<'a> {
             fast: fast::FastBase::new(base)?,
         })
     }
+
+    /// Whether the FULL BTF of `btf` (on this index's base) is assembled
+    /// directly rather than by a stand-alone deduplication (the two give
+    /// the same bytes; tests check that the fast path is taken).
+    pub fn assembles_directly(&self, btf: &Btf) -> Result<bool> {
+        Ok(match &self.fast {
+            Some(fast) => fast::assemble(fast, btf, &reach(btf, Some(&self.graph)))?.is_some(),
+            None => false,
+        })
+    }
 }
 
 /// Base ids the split types of `btf` reach, directly or through other base

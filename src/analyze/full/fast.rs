@@ -52,16 +52,19 @@ struct Forward {
     namesakes: Vec<TypeId>,
 }
 
-
 impl<'a> FastBase<'a> {
     /// `None` when the fast path can never apply to `base`: it has a base
     /// of its own, its deduplication changes it, or a FWD of it holds a
     /// type word (which the two paths would renumber differently).
     pub(super) fn new(base: &'a Btf<'a>) -> Result<Option<Self>> {
-        if base.base().is_some() || dedup(base)?.local_len() != base.local_len() {
+        // A base dedup refuses or changes is left to the stand-alone run.
+        let fixed_point = dedup(base).is_ok_and(|d| d.local_len() == base.local_len());
+        if base.base().is_some() || !fixed_point {
             return Ok(None);
         }
-        let index = BaseIndex::new(base)?;
+        let Ok(index) = BaseIndex::new(base) else {
+            return Ok(None);
+        };
         let mut ordinal: FxHashMap<u32, u32> = map_with_capacity(base.local_len());
         let mut texts = vec![(0, 0)];
         let mut by_text: FxHashMap<&[u8], u32> = map_with_capacity(base.local_len());
