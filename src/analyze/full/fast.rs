@@ -15,7 +15,7 @@
 //! falls back to the stand-alone run, and tests compare both on every
 //! module of a real kernel.
 
-use crate::btf::{Btf, TypeId};
+use crate::btf::{Btf, Endian, TypeId};
 use crate::dedup::fx::{map_with_capacity, FxHashMap};
 use crate::dedup::record::{id_words, is_enum_fwd, kind, str_words, ENUM, ENUM64, FWD, NAME, TYPE};
 use crate::dedup::{dedup, representatives_within, BaseIndex, IdSet};
@@ -25,12 +25,13 @@ use crate::error::Result;
 pub(super) struct FastBase<'a> {
     index: BaseIndex<'a>,
     /// Per base type from `template_at[id]`, in one stream for locality:
-    /// its word count, its patch count, its record with names replaced by
-    /// text ordinals (0 for ""), then its patches, the words to rewrite:
+    /// its word count, its patch count, the bytes its names take (a bound
+    /// for sizing the strings), its record with names replaced by text
+    /// ordinals (0 for ""), then its patches, the words to rewrite:
     /// `2 * index` for a type id, `2 * index + 1` for a name.
     template: Vec<u32>,
     template_at: Vec<u32>,
-    /// Ordinal → its text's offset and length in `strings`.
+    /// Ordinal → its text's offset in `strings` and length with its NUL.
     texts: Vec<(u32, u32)>,
     strings: &'a [u8],
     /// Text → ordinal.
@@ -44,6 +45,13 @@ pub(super) struct FastBase<'a> {
     structs: FxHashMap<u32, Vec<TypeId>>,
     enums: FxHashMap<u32, Vec<TypeId>>,
 }
+
+/// Items [`copy_short`] copies at once.
+const SHORT: usize = 16;
+
+/// Words before a template's record: its length, its patch count and its
+/// name bytes.
+const HEAD: usize = 3;
 
 struct Forward {
     id: TypeId,
@@ -74,19 +82,20 @@ impl<'a> FastBase<'a> {
             let r = index.records.get(id);
             let at = template.len();
             template_at[id as usize] = at as u32;
-            template.extend([r.len() as u32, 0]);
+            template.extend([r.len() as u32, 0, 0]);
             template.extend_from_slice(r);
             let patches = id_words(r)
                 .map(|w| 2 * w as u32)
                 .chain(str_words(r).map(|w| 2 * w as u32 + 1));
             template.extend(patches);
-            template[at + 1] = (template.len() - at - 2 - r.len()) as u32;
+            template[at + 1] = (template.len() - at - HEAD - r.len()) as u32;
             for w in str_words(r) {
                 let off = r[w];
                 let Some(text) = base.str_at(off) else {
                     return Ok(None);
                 };
-                template[at + 2 + w] = match ordinal.get(&off) {
+                template[at + 2] += text.len() as u32 + 1;
+                template[at + HEAD + w] = match ordinal.get(&off) {
                     _ if text.is_empty() => 0,
                     Some(&o) => o,
                     // Names are compared by offset on this path: two
@@ -96,13 +105,13 @@ impl<'a> FastBase<'a> {
                         let o = texts.len() as u32;
                         by_text.insert(text, o);
                         ordinal.insert(off, o);
-                        texts.push((off, text.len() as u32));
+                        texts.push((off, text.len() as u32 + 1));
                         o
                     }
                 };
             }
         }
-        let name_of = |id: TypeId| template[template_at[id as usize] as usize + 2 + NAME];
+        let name_of = |id: TypeId| template[template_at[id as usize] as usize + HEAD + NAME];
         let mut structs: FxHashMap<u32, Vec<TypeId>> = FxHashMap::default();
         let mut enums: FxHashMap<u32, Vec<TypeId>> = FxHashMap::default();
         let mut forward_ids = Vec::new();
@@ -190,22 +199,24 @@ pub(super) fn assemble(fast: &FastBase, btf: &Btf, reached: &IdSet) -> Result<Op
         }
     };
 
-    let mut strings = Strings::new(fast);
     let template = &fast.template;
-    let base_words: usize = reached
-        .iter()
-        .map(|id| template[fast.template_at[id as usize] as usize] as usize)
-        .sum();
-    let mut words: Vec<u32> = Vec::with_capacity(base_words + btf.type_bytes().len() / 4);
+    let (mut base_words, mut name_bytes) = (0, 0);
+    for id in reached.iter() {
+        let t = fast.template_at[id as usize] as usize;
+        base_words += template[t] as usize;
+        name_bytes += template[t + 2] as usize;
+    }
+    let mut strings = Strings::new(fast, name_bytes + btf.string_bytes().len());
+    let mut words: Vec<u32> = Vec::with_capacity(base_words + btf.type_bytes().len() / 4 + SHORT);
     let mut offsets = Vec::with_capacity(next as usize - 1);
     for id in reached.iter() {
         let t = fast.template_at[id as usize] as usize;
         let (len, patches) = (template[t] as usize, template[t + 1] as usize);
         let at = words.len();
         offsets.push(4 * at as u32);
-        words.extend_from_slice(&template[t + 2..t + 2 + len]);
+        copy_short(&mut words, &template[t + HEAD..], len);
         let rec = &mut words[at..];
-        for &p in &template[t + 2 + len..t + 2 + len + patches] {
+        for &p in &template[t + HEAD + len..t + HEAD + len + patches] {
             let w = &mut rec[p as usize / 2];
             *w = match (p % 2, *w) {
                 (_, 0) => 0,
@@ -239,10 +250,12 @@ pub(super) fn assemble(fast: &FastBase, btf: &Btf, reached: &IdSet) -> Result<Op
             rec[w] = names.next().unwrap_or(0);
         }
     }
-    let endian = btf.endian();
     let mut types = vec![0u8; 4 * words.len()];
-    for (out, w) in types.chunks_exact_mut(4).zip(words) {
-        out.copy_from_slice(&endian.u32_bytes(w));
+    let out = types.chunks_exact_mut(4).zip(words);
+    // One loop per byte order, each a plain copy the compiler vectorizes.
+    match btf.endian() {
+        Endian::Little => out.for_each(|(o, w)| o.copy_from_slice(&w.to_le_bytes())),
+        Endian::Big => out.for_each(|(o, w)| o.copy_from_slice(&w.to_be_bytes())),
     }
     Ok(Some(Assembled {
         types,
@@ -320,6 +333,20 @@ fn forwards_inert(fast: &FastBase, btf: &Btf, reached: &IdSet) -> bool {
     true
 }
 
+/// Appends `from[..len]` to `to`. Most records and names are short: a
+/// fixed-size copy (then cut back) is a few vector moves where a copy of
+/// variable length is a call. Buffers keep `SHORT` spare items for it.
+#[inline]
+fn copy_short<T: Copy>(to: &mut Vec<T>, from: &[T], len: usize) {
+    if len <= SHORT && from.len() >= SHORT {
+        let at = to.len();
+        to.extend_from_slice(&from[..SHORT]);
+        to.truncate(at + len);
+    } else {
+        to.extend_from_slice(&from[..len]);
+    }
+}
+
 /// The FULL string section, filled in visiting order.
 struct Strings<'f> {
     fast: &'f FastBase<'f>,
@@ -332,10 +359,13 @@ struct Strings<'f> {
 }
 
 impl<'f> Strings<'f> {
-    fn new(fast: &'f FastBase<'f>) -> Self {
+    /// With room for `bytes` of strings.
+    fn new(fast: &'f FastBase<'f>, bytes: usize) -> Self {
+        let mut out = Vec::with_capacity(bytes + 1 + SHORT);
+        out.push(0);
         Strings {
             fast,
-            out: vec![0],
+            out,
             placed: vec![0; fast.texts.len()],
             own: FxHashMap::default(),
         }
@@ -346,10 +376,13 @@ impl<'f> Strings<'f> {
         let slot = &mut self.placed[o as usize];
         if *slot == 0 {
             *slot = self.out.len() as u32;
+            // The base's bytes hold the text and its NUL.
             let (off, len) = self.fast.texts[o as usize];
-            let text = &self.fast.strings[off as usize..(off + len) as usize];
-            self.out.extend_from_slice(text);
-            self.out.push(0);
+            copy_short(
+                &mut self.out,
+                &self.fast.strings[off as usize..],
+                len as usize,
+            );
         }
         *slot
     }
