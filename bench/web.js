@@ -10,7 +10,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
-import { serve, launch, cliReport, modulesUnder } from '../tests/web/browser.js';
+import { serve, launch, cliReport, cliSplit, modulesUnder } from '../tests/web/browser.js';
 
 const KERNEL = join(homedir(), '.cache/btfscope');
 const VMLINUX = join(KERNEL, 'vmlinux-6.1.0-55');
@@ -38,10 +38,12 @@ async function pageRun(context, url, threads, files) {
 }
 
 // The same work natively: `btfscope report` computes the same module rows
-// (SPLIT, FULL, kinds) on all cores.
+// (SPLIT, FULL, kinds) and `btfscope split` the re-deduplicated sizes, on
+// all cores.
 function nativeRun(modules) {
   const started = process.hrtime.bigint();
   cliReport(VMLINUX, modules);
+  cliSplit(VMLINUX, modules);
   return Number(process.hrtime.bigint() - started) / 1e6;
 }
 

@@ -8,10 +8,13 @@ use self_cell::self_cell;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
+use crate::analyze::full::FullIndex;
 use crate::analyze::graph::{neighbours, split_graph};
 use crate::analyze::report::{module_result, ModuleResult, NamedInput};
 use crate::analyze::stat::{stat, Stat};
 use crate::btf::Btf;
+use crate::dedup::resplit::{sizes, Sizes};
+use crate::dedup::BaseIndex;
 use crate::distill::{check_module, CompatReport, TargetIndex};
 use crate::intake::Input;
 use crate::{Error, ErrorKind, Result};
@@ -51,6 +54,28 @@ self_cell!(
     }
 );
 
+/// What analysing modules needs of their base, built once per session.
+struct Indexes<'a> {
+    dedup: BaseIndex<'a>,
+    full: FullIndex<'a>,
+}
+
+self_cell!(
+    /// A base BTF with its indexes.
+    struct IndexedBase {
+        owner: OwnedBase,
+        #[covariant]
+        dependent: Indexes,
+    }
+);
+
+/// A session's base: indexed on first use, as graphs and compatibility
+/// checks do not need the indexes.
+enum Base {
+    Plain(OwnedBase),
+    Indexed(IndexedBase),
+}
+
 self_cell!(
     /// A kernel's BTF prepared once as the relocation target of every
     /// module `Session::compat` checks.
@@ -75,8 +100,17 @@ fn own_base(bytes: &[u8]) -> Result<OwnedBase> {
 /// analysed on it. The page reads files between batches.
 #[wasm_bindgen]
 pub struct Session {
-    base: Option<OwnedBase>,
+    base: Option<Base>,
     target: Option<OwnedTarget>,
+}
+
+/// The full pass's row of one module: the report's (SPLIT, FULL, kinds)
+/// and the module re-deduplicated against the base.
+#[derive(Serialize)]
+struct AnalyzedModule {
+    #[serde(flatten)]
+    result: ModuleResult,
+    dedup: Sizes,
 }
 
 /// One file's outcome; a bad file fails alone and the batch carries on.
@@ -108,7 +142,10 @@ impl Session {
             .map(|bytes| own_base(&bytes))
             .transpose()
             .map_err(|e| JsError::new(&e.in_file("base").to_string()))?;
-        Ok(Session { base, target: None })
+        Ok(Session {
+            base: base.map(Base::Plain),
+            target: None,
+        })
     }
 
     /// The quick pass: each file's BTF as shipped (sizes, kinds), in
@@ -125,10 +162,13 @@ impl Session {
         to_js(&outcomes)
     }
 
-    /// The full pass: the report's module rows (SPLIT, FULL, kinds), in
-    /// parallel; `names[i]` is the file name of `files[i]`.
-    pub fn analyze(&self, names: Vec<String>, files: Array) -> Result<JsValue, JsError> {
-        let outcomes: Vec<Outcome<ModuleResult>> = names
+    /// The full pass: the report's module rows (SPLIT, FULL, kinds) and
+    /// the re-deduplicated sizes, in parallel; `names[i]` is the file name
+    /// of `files[i]`.
+    pub fn analyze(&mut self, names: Vec<String>, files: Array) -> Result<JsValue, JsError> {
+        self.index_base()
+            .map_err(|e| JsError::new(&e.in_file("base").to_string()))?;
+        let outcomes: Vec<Outcome<AnalyzedModule>> = names
             .into_par_iter()
             .zip(byte_arrays(files)?)
             .map(|(name, bytes)| self.analyze_module(name, &bytes).into())
@@ -180,17 +220,49 @@ impl Session {
 
 impl Session {
     fn base(&self) -> Option<&Btf<'_>> {
-        self.base.as_ref().map(OwnedBase::borrow_dependent)
+        self.base.as_ref().map(|base| match base {
+            Base::Plain(plain) => plain.borrow_dependent(),
+            Base::Indexed(indexed) => indexed.borrow_owner().borrow_dependent(),
+        })
     }
 
-    fn analyze_module(&self, name: String, bytes: &[u8]) -> Result<ModuleResult> {
-        let base = self.base().ok_or_else(|| {
-            Error::new(
+    /// Builds the base's indexes unless done already.
+    fn index_base(&mut self) -> Result<()> {
+        if let Some(Base::Plain(_)) = self.base {
+            let Some(Base::Plain(plain)) = self.base.take() else {
+                unreachable!("matched above");
+            };
+            let indexed = IndexedBase::try_new_or_recover(plain, |plain| {
+                let btf = plain.borrow_dependent();
+                Ok::<_, Error>(Indexes {
+                    dedup: BaseIndex::new(btf)?,
+                    full: FullIndex::new(btf)?,
+                })
+            });
+            match indexed {
+                Ok(indexed) => self.base = Some(Base::Indexed(indexed)),
+                Err((plain, e)) => {
+                    self.base = Some(Base::Plain(plain));
+                    return Err(e);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn analyze_module(&self, name: String, bytes: &[u8]) -> Result<AnalyzedModule> {
+        let Some(Base::Indexed(indexed)) = &self.base else {
+            return Err(Error::new(
                 ErrorKind::MissingBase,
                 "no base BTF: add the vmlinux these modules were built against",
-            )
-        })?;
-        module_result(base, None, &NamedInput { name, bytes })
+            ));
+        };
+        let base = indexed.borrow_owner().borrow_dependent();
+        let indexes = indexed.borrow_dependent();
+        Ok(AnalyzedModule {
+            result: module_result(base, Some(&indexes.full), None, &NamedInput { name, bytes })?,
+            dedup: sizes(base, &indexes.dedup, bytes, None)?,
+        })
     }
 }
 

@@ -183,7 +183,7 @@ pub fn report(options: &Options, base: &NamedInput, modules: &[NamedInput]) -> R
     let explainer = index.as_ref().map(Explainer::new).transpose()?;
     let rows: Vec<Result<ModuleResult>> = order
         .par_iter()
-        .map(|m| module_row(&base_btf, Some(&full_index), explainer.as_ref(), m))
+        .map(|m| module_result(&base_btf, Some(&full_index), explainer.as_ref(), m))
         .collect();
     let mut results = Vec::new();
     let mut failed = Vec::new();
@@ -247,18 +247,10 @@ fn kind_rank(label: &str) -> (usize, String) {
 }
 
 /// One module's row of the report: `m` parsed on `base`, its FULL BTF
-/// computed and hashed, and its verdicts counted when `explainer` is given.
-/// The page calls it module by module, so that a bad module fails alone.
+/// computed (faster with `full_index`, of `base`) and hashed, and its
+/// verdicts counted when `explainer` is given. The page calls it module by
+/// module, so that a bad module fails alone.
 pub fn module_result<'a>(
-    base: &'a Btf<'a>,
-    explainer: Option<&Explainer<'_, 'a>>,
-    m: &NamedInput,
-) -> Result<ModuleResult> {
-    module_row(base, None, explainer, m)
-}
-
-/// [`module_result`] with the base indexed for FULL BTFs.
-fn module_row<'a>(
     base: &'a Btf<'a>,
     full_index: Option<&FullIndex>,
     explainer: Option<&Explainer<'_, 'a>>,

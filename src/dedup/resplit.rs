@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::{dedup_split, BaseIndex};
-use crate::analyze::full::BtfSize;
+use crate::analyze::full::{full_split, BtfSize, FullIndex};
 use crate::btf::Btf;
 use crate::error::{Error, ErrorKind, Result};
 use crate::intake::Input;
@@ -101,13 +101,13 @@ fn is_module_name(path: &Path) -> bool {
 
 /// Deduplicates every module in `files` against `index`, built from
 /// `base`. A module that fails is reported and the others go on.
-/// With `full`, each module's FULL BTF is computed too (much slower).
+/// With `full` (built from `base`), each module's FULL BTF is computed too.
 /// `progress(done, all)` is called as modules complete.
 pub fn resplit(
     base: &Btf,
     index: &BaseIndex,
     files: &[PathBuf],
-    full: bool,
+    full: Option<&FullIndex>,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Report {
     let done = std::sync::atomic::AtomicUsize::new(0);
@@ -146,20 +146,35 @@ pub fn resplit(
     Report { modules, totals }
 }
 
-fn module_sizes(base: &Btf, index: &BaseIndex, path: &Path, full: bool) -> Result<Sizes> {
+fn module_sizes(
+    base: &Btf,
+    index: &BaseIndex,
+    path: &Path,
+    full: Option<&FullIndex>,
+) -> Result<Sizes> {
     let name = path.display().to_string();
     let bytes =
         std::fs::read(path).map_err(|e| Error::new(ErrorKind::Io, e.to_string()).in_file(&name))?;
-    let input = Input::open(&bytes).map_err(|e| e.in_file(&name))?;
+    sizes(base, index, &bytes, full).map_err(|e| e.in_file(&name))
+}
+
+/// One module's [`Sizes`] from its file's bytes (any container intake
+/// reads); `index` and `full`, when given, are of `base`.
+pub fn sizes(
+    base: &Btf,
+    index: &BaseIndex,
+    bytes: &[u8],
+    full: Option<&FullIndex>,
+) -> Result<Sizes> {
+    let input = Input::open(bytes)?;
     if input.btf_base_bytes().is_some() {
         return Err(Error::new(
             ErrorKind::Usage,
             "carries a distilled base (.BTF.base); relocating it onto the base is not supported",
-        )
-        .in_file(&name));
+        ));
     }
-    let btf = input.parse_btf(Some(base)).map_err(|e| e.in_file(&name))?;
-    let out = dedup_split(index, &btf).map_err(|e| e.in_file(&name))?;
+    let btf = input.parse_btf(Some(base))?;
+    let out = dedup_split(index, &btf)?;
     let shipped_bytes = btf.to_bytes_len();
     let dedup_bytes = out.to_bytes_len();
     Ok(Sizes {
@@ -169,9 +184,8 @@ fn module_sizes(base: &Btf, index: &BaseIndex, path: &Path, full: bool) -> Resul
         dedup_types: out.local_len() as u64,
         saved_bytes: shipped_bytes as i64 - dedup_bytes as i64,
         full: full
-            .then(|| crate::analyze::full::full(&btf).map(|f| BtfSize::of(&f)))
-            .transpose()
-            .map_err(|e| e.in_file(&name))?,
+            .map(|f| full_split(&btf, Some(f)).map(|(sizes, _)| sizes.full))
+            .transpose()?,
     })
 }
 

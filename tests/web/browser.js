@@ -5,7 +5,7 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
@@ -68,6 +68,12 @@ export function cliReport(base, modules) {
   const report = JSON.parse(readFileSync(out, 'utf8'));
   rmSync(dirname(out), { recursive: true, force: true });
   return new Map(report.modules.map((m) => [m.name, m]));
+}
+
+/** `btfscope split --json` over `modules` on `base`: its sizes by file name. */
+export function cliSplit(base, modules) {
+  const out = execFileSync(CLI, ['split', '-B', base, ...modules, '--json'], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  return new Map(JSON.parse(out).modules.map((m) => [basename(m.path), m.sizes]));
 }
 
 export function screenshotPath(name) {

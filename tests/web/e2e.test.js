@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, statSync, writeFileSync, readFileSync } from '
 import { homedir, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 
-import { ROOT, CLI, serve, launch, recordRequests, cliReport, modulesUnder, screenshotPath } from './browser.js';
+import { ROOT, CLI, serve, launch, recordRequests, cliReport, cliSplit, modulesUnder, screenshotPath } from './browser.js';
 
 const FIXTURES = join(ROOT, 'tests/fixtures');
 const KERNEL = join(homedir(), '.cache/btfscope');
@@ -52,15 +52,21 @@ function tableRows() {
   );
 }
 
-const STATUS = 8; // the table's last column
+const STATUS = 10; // the table's last column
 
-/** Asserts that a table row shows exactly what `btfscope report --json` says. */
-function assertRowMatchesCli(row, file, cliRow) {
-  const [, fileBytes, splitBytes, splitTypes, fullBytes, fullTypes, saved, baseTypes, status] = row.cells;
+/**
+ * Asserts that a table row shows exactly what `btfscope report --json`
+ * (`cliRow`) and `btfscope split --json` (`cliSizes`) say.
+ */
+function assertRowMatchesCli(row, file, cliRow, cliSizes) {
+  const [, fileBytes, splitBytes, splitTypes, dedupBytes, dedupSaved, fullBytes, fullTypes, saved, baseTypes, status] = row.cells;
   assert.equal(status, 'ok', row.path);
   assert.equal(num(fileBytes), statSync(file).size, `${row.path} file bytes`);
   assert.equal(num(splitBytes), cliRow.split.bytes, `${row.path} SPLIT bytes`);
   assert.equal(num(splitTypes), cliRow.split.types, `${row.path} SPLIT types`);
+  assert.equal(num(splitBytes), cliSizes.shipped_bytes, `${row.path} shipped bytes`);
+  assert.equal(num(dedupBytes), cliSizes.dedup_bytes, `${row.path} re-deduped bytes`);
+  assert.equal(num(dedupSaved), cliSizes.saved_bytes, `${row.path} re-dedup saves`);
   assert.equal(num(fullBytes), cliRow.full.bytes, `${row.path} FULL bytes`);
   assert.equal(num(fullTypes), cliRow.full.types, `${row.path} FULL types`);
   assert.equal(num(saved), cliRow.full.bytes - cliRow.split.bytes, `${row.path} saved`);
@@ -78,9 +84,10 @@ test('the sample loads on first open, threaded, and matches the CLI', async () =
   const rows = await tableRows();
   assert.deepEqual(rows.map((r) => r.path).sort(), ['sample/mlx5_core.btf.xz', 'sample/nfs.btf.xz']);
   const expected = cliReport(SAMPLE_BASE, SAMPLE_MODULES);
+  const sizes = cliSplit(SAMPLE_BASE, SAMPLE_MODULES);
   for (const row of rows) {
     const name = row.path.replace('sample/', '');
-    assertRowMatchesCli(row, join(FIXTURES, name), expected.get(name));
+    assertRowMatchesCli(row, join(FIXTURES, name), expected.get(name), sizes.get(name));
   }
   assert.match(await page.textContent('#summary'), /vmlinuxbase · 100,799 types/);
   await page.screenshot({ path: screenshotPath('sample-table') });
@@ -98,8 +105,9 @@ test('real files through the file input: base detected, a bad file reported, the
   const broken = rows.find((r) => r.path === 'broken.ko');
   assert.match(broken.cells[STATUS], /^error: /);
   const expected = cliReport(VMLINUX, modules);
+  const sizes = cliSplit(VMLINUX, modules);
   for (const row of rows.filter((r) => r !== broken)) {
-    assertRowMatchesCli(row, modules.find((m) => m.endsWith(`/${row.path}`)), expected.get(row.path));
+    assertRowMatchesCli(row, modules.find((m) => m.endsWith(`/${row.path}`)), expected.get(row.path), sizes.get(row.path));
   }
   await page.screenshot({ path: screenshotPath('real-files-table') });
 });

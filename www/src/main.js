@@ -19,9 +19,11 @@ const COLUMNS = [
   numeric('file_bytes', 'File bytes', (r) => r.file_bytes, 'Size of the file as given (compressed if it is)'),
   numeric('split_bytes', 'SPLIT bytes', (r) => r.split && r.split.bytes, 'The module\'s .BTF as shipped: split BTF on vmlinux'),
   numeric('split_types', 'SPLIT types', (r) => r.split && r.split.types, 'Types the module\'s split BTF holds'),
+  numeric('dedup_bytes', 'Re-deduped', (r) => r.dedup && r.dedup.bytes, 'The module\'s split BTF deduplicated again against vmlinux by current libbpf rules'),
+  numeric('dedup_saved', 'Re-dedup saves', (r) => r.dedup && r.split.bytes - r.dedup.bytes, 'Bytes a current deduplication removes from the shipped split BTF (stale tools leave duplicates of base types)'),
   numeric('full_bytes', 'FULL bytes', (r) => r.full && r.full.bytes, 'The module\'s BTF made stand-alone (with the base types it reaches) and deduplicated'),
   numeric('full_types', 'FULL types', (r) => r.full && r.full.types, 'Types of the FULL BTF'),
-  numeric('saved', 'Saved', (r) => r.full && r.full.bytes - r.split.bytes, 'Bytes split BTF saves against FULL'),
+  numeric('saved', 'Split saves', (r) => r.full && r.full.bytes - r.split.bytes, 'Bytes split BTF saves against FULL'),
   numeric('base_types', 'Base types', (r) => r.full && r.base_types_reached, 'vmlinux types the module\'s types reach'),
   {
     key: 'status',
@@ -179,7 +181,8 @@ function onOutcome(pass, row, outcome) {
   } else {
     const result = outcome.value;
     row.status = 'ok';
-    Object.assign(row, { split: result.split, full: result.full, kinds: result.kinds, base_types_reached: result.base_types_reached, full_sha256: result.full_sha256 });
+    const dedup = { bytes: result.dedup.dedup_bytes, types: result.dedup.dedup_types };
+    Object.assign(row, { split: result.split, dedup, full: result.full, kinds: result.kinds, base_types_reached: result.base_types_reached, full_sha256: result.full_sha256 });
   }
   if (pass === 'shipped') {
     run.done += 1;
@@ -380,6 +383,7 @@ function renderDetail() {
       h('dl', { class: 'facts' },
         fact('file', `${count(row.file_bytes)} bytes`),
         fact('SPLIT', `${count(split.bytes)} bytes, ${count(split.types)} types (as shipped)`),
+        row.dedup && fact('re-deduped', `${count(row.dedup.bytes)} bytes, ${count(row.dedup.types)} types (${count(split.bytes - row.dedup.bytes)} bytes saved)`),
         fact('FULL', full ? `${count(full.bytes)} bytes, ${count(full.types)} types` : statusText(row)),
         full && fact('saved', `${count(full.bytes - split.bytes)} bytes (${((100 * (full.bytes - split.bytes)) / full.bytes).toFixed(1)}% of FULL)`),
         full && fact('base types', `${count(row.base_types_reached)} reached`),

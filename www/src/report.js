@@ -8,7 +8,7 @@ const FORMAT = 'btfscope-web-report';
 const VERSION = 2;
 const MAX_MODULES = 100000;
 const STATUSES = new Set(['ok', 'failed', 'pending', 'cancelled', 'shipped', 'partial']);
-const FIELDS = ['path', 'file_bytes', 'status', 'error', 'split', 'kinds', 'full', 'base_types_reached', 'full_sha256'];
+const FIELDS = ['path', 'file_bytes', 'status', 'error', 'split', 'dedup', 'kinds', 'full', 'base_types_reached', 'full_sha256'];
 
 const exported = (row) => Object.fromEntries(FIELDS.filter((f) => row[f] !== undefined).map((f) => [f, row[f]]));
 
@@ -61,6 +61,7 @@ function figures(m, where) {
     out.split = size(m.split, `${where}: split`);
     out.kinds = kinds(m.kinds, where);
   }
+  if (m.dedup !== undefined) out.dedup = size(m.dedup, `${where}: dedup`);
   if (m.full !== undefined) {
     out.full = size(m.full, `${where}: full`);
     out.base_types_reached = number(m.base_types_reached, `${where}: base_types_reached`);

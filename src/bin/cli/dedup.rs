@@ -4,6 +4,7 @@
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 
+use btfscope::analyze::full::FullIndex;
 use btfscope::dedup::{dedup_with, resplit, BaseIndex, Compat};
 use btfscope::intake::Input;
 use btfscope::{Error, ErrorKind, Result};
@@ -92,7 +93,12 @@ pub fn run_split(args: SplitArgs, out: &mut impl Write) -> Result<()> {
             eprint!("\r{done}/{all} modules");
         }
     };
-    let report = pool.install(|| resplit::resplit(&base, &index, &files, args.full, &progress));
+    let full = args
+        .full
+        .then(|| FullIndex::new(&base))
+        .transpose()
+        .map_err(|e| e.in_file(&base_name))?;
+    let report = pool.install(|| resplit::resplit(&base, &index, &files, full.as_ref(), &progress));
     if tty {
         eprint!("\r\x1b[K");
     }
