@@ -33,6 +33,13 @@ pub fn thread_count() -> usize {
     rayon::current_num_threads()
 }
 
+/// The sha256 of `bytes` in hex, for pages without the browser's own
+/// (outside secure contexts).
+#[wasm_bindgen(js_name = sha256Hex)]
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    crate::analyze::report::sha256_hex(bytes)
+}
+
 /// The number of types if `bytes` holds a base (stand-alone) BTF such as
 /// vmlinux's; `undefined` for split BTF and for files that cannot be read.
 #[wasm_bindgen(js_name = baseTypes)]

@@ -6,7 +6,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, statSync, writeFileSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, statSync, writeFileSync, readFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 
@@ -193,6 +193,32 @@ test('report: export JSON, copy as text, import it back', async () => {
   await page.click('[data-view=modules]');
   assert.equal((await tableRows()).length, 2);
   await page.screenshot({ path: screenshotPath('report-imported') });
+
+  // The same files dropped next: every hash and figure checks out.
+  const files = [SAMPLE_BASE, ...SAMPLE_MODULES];
+  const sha = (f) => execFileSync('sha256sum', [f], { encoding: 'utf8' }).split(' ')[0];
+  assert.equal(nfs.file_sha256, sha(SAMPLE_MODULES[0]));
+  assert.equal(report.base.file_sha256, sha(SAMPLE_BASE));
+  await page.setInputFiles('#pick-files', files);
+  await done();
+  await page.click('[data-view=report]');
+  assert.equal(await page.textContent('#verify-summary'), 'Checked against the imported report: 2 verified, 0 differ, base verified.');
+  await page.click('[data-view=modules]');
+  assert.deepEqual((await tableRows()).map((r) => r.cells[STATUS]), ['verified', 'verified']);
+
+  // Another file under a module's name is caught, field by field.
+  await page.setInputFiles('#import-report', await download.path());
+  await done();
+  const impostor = join(mkdtempSync(join(tmpdir(), 'btfscope-verify-')), 'mlx5_core.btf.xz');
+  copyFileSync(SAMPLE_MODULES[0], impostor);
+  await page.setInputFiles('#pick-files', [SAMPLE_BASE, SAMPLE_MODULES[0], impostor]);
+  await done();
+  const statuses = new Map((await tableRows()).map((r) => [r.path, r.cells[STATUS]]));
+  assert.equal(statuses.get('nfs.btf.xz'), 'verified');
+  assert.equal(statuses.get('mlx5_core.btf.xz'), 'differs: file sha256, SPLIT, re-deduped, FULL, base types, FULL sha256');
+  await page.click('[data-view=report]');
+  assert.equal(await page.textContent('#verify-summary'), 'Checked against the imported report: 1 verified, 1 differ, base verified.');
+  await page.screenshot({ path: screenshotPath('report-verified') });
 });
 
 /** `btfscope compat --json`: the sample's modules, built for its vmlinux, onto `target`; by file name. */

@@ -8,7 +8,7 @@ import { bytes, count, duration, moduleName, isModulePath } from './format.js';
 import { filesFromDrop, filesFromInput } from './intake.js';
 import { ModuleTable } from './table.js';
 import { chartsView, kindColour } from './charts.js';
-import { toReport, fromReport, toText } from './report.js';
+import { toReport, fromReport, toText, checkReport } from './report.js';
 import { readState, writeState } from './url.js';
 import { sampleFiles } from './sample.js';
 
@@ -36,7 +36,9 @@ const COLUMNS = [
 
 const STATUS_TEXT = { pending: 'pending', shipped: 'FULL pending', partial: 'FULL cancelled', ok: 'ok', cancelled: 'cancelled' };
 function statusText(r) {
-  return r.status === 'failed' ? `error: ${r.error}` : STATUS_TEXT[r.status];
+  if (r.status === 'failed') return `error: ${r.error}`;
+  // Checked against an imported report: its verdict says more than 'ok'.
+  return r.verdict && r.status === 'ok' ? r.verdict : STATUS_TEXT[r.status];
 }
 
 function numeric(key, label, value, title) {
@@ -54,6 +56,8 @@ const state = {
   core: null, // { threads, threaded } once the worker is up
   target: null, // { file, path }: the kernel the compat panel relocates onto
   compat: null, // { phase, total, outcomes: Map(row index → outcome) }, see runCompat()
+  imported: null, // { base, rows } of an imported report, kept to check the files dropped next
+  check: null, // the counts of that check, once the run is done (see checkReport)
 };
 let runCounter = 0;
 
@@ -67,6 +71,8 @@ const working = () => [state.run, state.compat].some((job) => job && job.phase =
 function start(files, source) {
   if (working()) core.cancel();
   state.compat = null;
+  state.check = null;
+  if (source === 'sample') state.imported = null;
   state.source = source;
   state.files = files;
   // File sizes come from the worker ('sizes'): reading them here could block.
@@ -117,6 +123,9 @@ function finish(phase) {
   // For the benchmark and tests: what the user waited, and the core's memory.
   document.body.dataset.runMs = Math.round(state.run.ms);
   document.body.dataset.wasmMemoryBytes = state.run.memoryBytes ?? '';
+  if (phase === 'done' && state.imported && state.source === 'files') {
+    state.check = checkReport(state.imported, state.base, moduleRows());
+  }
   setPhase(phase);
   renderAll();
   if (phase === 'done') runCompat();
@@ -134,7 +143,7 @@ function onCore(msg) {
       onBase(msg);
       break;
     case 'rows':
-      msg.indexes.forEach((index, i) => onOutcome(msg.pass, state.rows[index], msg.outcomes[i]));
+      msg.indexes.forEach((index, i) => onOutcome(msg.pass, state.rows[index], msg.outcomes[i], msg.hashes && msg.hashes[i]));
       scheduleRender();
       break;
     case 'sizes':
@@ -168,8 +177,9 @@ function onCore(msg) {
   }
 }
 
-function onOutcome(pass, row, outcome) {
+function onOutcome(pass, row, outcome, sha256) {
   const run = state.run;
+  if (sha256) row.file_sha256 = sha256;
   if (outcome.status === 'failed') {
     row.status = 'failed';
     row.error = outcome.error;
@@ -201,13 +211,13 @@ function onQuickPassDone() {
   document.body.dataset.shippedMs = Math.round(run.shippedMs);
 }
 
-function onBase({ index, types }) {
+function onBase({ index, types, sha256 }) {
   if (index === null) {
     state.base = null;
   } else {
     const row = state.rows[index];
     row.status = 'base';
-    state.base = { index, path: row.path, types, file_bytes: row.file_bytes };
+    state.base = { index, path: row.path, types, file_bytes: row.file_bytes, file_sha256: sha256 };
     state.run.done += 1;
     state.run.doneBytes += row.file_bytes;
   }
@@ -348,6 +358,21 @@ function renderCharts() {
 
 function renderReport() {
   $('report-text').textContent = toText({ base: state.base, rows: moduleRows() }, COLUMNS);
+  const note = $('verify-summary');
+  const c = state.check;
+  note.hidden = !state.imported;
+  if (c) {
+    const parts = [`${count(c.verified)} verified`, `${count(c.differ)} differ`];
+    if (c.extra) parts.push(`${count(c.extra)} not in the report`);
+    if (c.missing) parts.push(`${count(c.missing)} of the report's modules not given`);
+    if (c.base) parts.push(`base ${c.base}`);
+    note.textContent = `Checked against the imported report: ${parts.join(', ')}.`;
+    note.className = c.differ || c.extra || c.missing || (c.base && c.base !== 'verified') ? 'check bad' : 'check good';
+    Object.assign(document.body.dataset, { verified: c.verified, differ: c.differ });
+  } else if (state.imported) {
+    note.textContent = 'An imported report: drop or pick the same files (the vmlinux and modules) to check every hash and figure against it.';
+    note.className = 'check';
+  }
 }
 
 // ---- module detail and type graph ----------------------------------------------
@@ -611,6 +636,8 @@ async function importReport(file) {
     state.files = [];
     state.rows = rows.map((r, index) => ({ ...r, index, name: moduleName(r.path) }));
     state.base = base && { ...base, index: null };
+    state.imported = { base, rows };
+    state.check = null;
     const withFull = rows.filter((r) => r.full).length;
     state.run = { id: ++runCounter, started: performance.now(), phase: 'done', pass: 'full', ms: ms ?? 0, shippedMs: 0, total: rows.length, done: rows.length, fullTotal: withFull, fullDone: withFull, totalBytes: 0, doneBytes: 0, fullTotalBytes: 0, fullDoneBytes: 0 };
     setPhase('done');

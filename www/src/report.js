@@ -8,7 +8,7 @@ const FORMAT = 'btfscope-web-report';
 const VERSION = 2;
 const MAX_MODULES = 100000;
 const STATUSES = new Set(['ok', 'failed', 'pending', 'cancelled', 'shipped', 'partial']);
-const FIELDS = ['path', 'file_bytes', 'status', 'error', 'split', 'dedup', 'kinds', 'full', 'base_types_reached', 'full_sha256'];
+const FIELDS = ['path', 'file_bytes', 'file_sha256', 'status', 'error', 'split', 'dedup', 'kinds', 'full', 'base_types_reached', 'full_sha256'];
 
 const exported = (row) => Object.fromEntries(FIELDS.filter((f) => row[f] !== undefined).map((f) => [f, row[f]]));
 
@@ -18,7 +18,7 @@ export function toReport({ base, rows, run }) {
     format: FORMAT,
     version: VERSION,
     generated: new Date().toISOString(),
-    base: base ? { path: base.path, types: base.types, file_bytes: base.file_bytes } : null,
+    base: base ? { path: base.path, types: base.types, file_bytes: base.file_bytes, file_sha256: base.file_sha256 } : null,
     elapsed_ms: run && run.ms !== undefined ? Math.round(run.ms) : null,
     modules: rows.map(exported),
   };
@@ -70,6 +70,8 @@ function figures(m, where) {
   return out;
 }
 
+const optionalHash = (m, where) => (m.file_sha256 !== undefined && m.file_sha256 !== null ? { file_sha256: text(m.file_sha256, `${where}: file_sha256`, 64) } : {});
+
 /** Reads a report; throws an Error saying what is wrong with it. */
 export function fromReport(json) {
   let value;
@@ -82,7 +84,12 @@ export function fromReport(json) {
   if (value.version !== VERSION) throw new ReportError(`report version ${String(value.version)} is not supported (expected ${VERSION})`);
   if (!Array.isArray(value.modules) || value.modules.length > MAX_MODULES) throw new ReportError('modules is not a list of at most 100000 entries');
   const base = value.base
-    ? { path: text(value.base.path, 'base.path'), types: number(value.base.types, 'base.types'), file_bytes: number(value.base.file_bytes ?? 0, 'base.file_bytes') }
+    ? {
+        path: text(value.base.path, 'base.path'),
+        types: number(value.base.types, 'base.types'),
+        file_bytes: number(value.base.file_bytes ?? 0, 'base.file_bytes'),
+        ...optionalHash(value.base, 'base'),
+      }
     : null;
   const rows = value.modules.map((m, i) => {
     const where = `module ${i + 1}`;
@@ -91,6 +98,7 @@ export function fromReport(json) {
     return {
       path: text(m.path, `${where}: path`),
       file_bytes: number(m.file_bytes ?? 0, `${where}: file_bytes`),
+      ...optionalHash(m, where),
       status,
       ...(m.error !== undefined ? { error: text(m.error, `${where}: error`) } : {}),
       ...figures(m, where),
@@ -118,4 +126,48 @@ export function toText({ base, rows }, columns) {
     ...body.map(line),
     '',
   ].join('\n');
+}
+
+const fileName = (path) => path.slice(path.lastIndexOf('/') + 1);
+const sameSize = (a, b) => (a === undefined && b === undefined) || (a !== undefined && b !== undefined && a.bytes === b.bytes && a.types === b.types);
+
+// What must agree for a module to count as verified: the file itself, then
+// every figure the report holds for it.
+const CHECKS = [
+  ['file sha256', (a, b) => a.file_sha256 === b.file_sha256],
+  ['SPLIT', (a, b) => sameSize(a.split, b.split)],
+  ['re-deduped', (a, b) => a.dedup === undefined || sameSize(a.dedup, b.dedup)],
+  ['FULL', (a, b) => sameSize(a.full, b.full)],
+  ['base types', (a, b) => a.base_types_reached === b.base_types_reached],
+  ['FULL sha256', (a, b) => a.full_sha256 === b.full_sha256],
+];
+
+/**
+ * Checks the rows of a run against an imported report, module by file
+ * name: sets each row's `verdict` ('verified', or what differs, or 'not in
+ * the report') and returns the counts, with the base's verdict and the
+ * report's modules no file was given for.
+ */
+export function checkReport(imported, base, rows) {
+  const byName = new Map(imported.rows.map((r) => [fileName(r.path), r]));
+  const counts = { verified: 0, differ: 0, extra: 0, missing: 0, base: null };
+  const seen = new Set();
+  for (const row of rows) {
+    const name = fileName(row.path);
+    const recorded = byName.get(name);
+    if (!recorded) {
+      row.verdict = 'not in the report';
+      counts.extra += 1;
+      continue;
+    }
+    seen.add(name);
+    const differs = CHECKS.filter(([, same]) => !same(recorded, row)).map(([what]) => what);
+    row.verdict = differs.length ? `differs: ${differs.join(', ')}` : 'verified';
+    counts[differs.length ? 'differ' : 'verified'] += 1;
+  }
+  counts.missing = [...byName.keys()].filter((name) => !seen.has(name)).length;
+  if (imported.base) {
+    counts.base = base && base.file_sha256 === imported.base.file_sha256 ? 'verified' : `differs from the report's ${imported.base.path}`;
+  }
+  return counts;
 }

@@ -37,6 +37,13 @@ async function load({ threads }) {
 const read = async (file) => new Uint8Array(await file.arrayBuffer());
 const readAll = (files) => Promise.all(files.map(read));
 
+// Files are hashed so that a report can later be checked against them: by
+// the browser's own SHA-256 where it has one (secure contexts), else by the
+// core's.
+const hex = (buffer) => Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, '0')).join('');
+const sha256 = async (bytes) =>
+  self.crypto && self.crypto.subtle ? hex(await self.crypto.subtle.digest('SHA-256', bytes)) : core.wasm.sha256Hex(bytes);
+
 // The base is the file that holds a stand-alone BTF; with several, the one
 // with the most types (vmlinux rather than a stray raw dump). Module files
 // are not probed: a .ko never carries base BTF.
@@ -66,15 +73,22 @@ async function run({ files, base }) {
   // not on the page's thread.
   postMessage({ type: 'sizes', sizes: files.map((f) => f.size) });
   const chosen = await chooseBase(files, base);
-  postMessage({ type: 'base', index: chosen ? chosen.index : null, types: chosen ? chosen.types : 0 });
-  const session = new core.wasm.Session(chosen ? await read(files[chosen.index]) : undefined);
+  const baseBytes = chosen ? await read(files[chosen.index]) : undefined;
+  postMessage({
+    type: 'base',
+    index: chosen ? chosen.index : null,
+    types: chosen ? chosen.types : 0,
+    sha256: baseBytes ? await sha256(baseBytes) : null,
+  });
+  const session = new core.wasm.Session(baseBytes);
   try {
     const modules = files.map((_, i) => i).filter((i) => !chosen || i !== chosen.index);
     const readable = [];
-    await pass(modules, files, (indexes, bytes) => {
+    await pass(modules, files, async (indexes, bytes) => {
       const outcomes = session.shipped(bytes);
+      const hashes = await Promise.all(bytes.map(sha256));
       indexes.forEach((index, i) => outcomes[i].status === 'ok' && readable.push(index));
-      postMessage({ type: 'rows', pass: 'shipped', indexes, outcomes });
+      postMessage({ type: 'rows', pass: 'shipped', indexes, outcomes, hashes });
     });
     postMessage({ type: 'pass-done', pass: 'shipped' });
     await pass(readable, files, (indexes, bytes) => {
@@ -98,7 +112,7 @@ async function pass(indexes, files, analyse) {
   for (let first = 0; first < indexes.length; first += batch) {
     const bytes = await next;
     next = batchAt(first + batch);
-    analyse(indexes.slice(first, first + batch), bytes);
+    await analyse(indexes.slice(first, first + batch), bytes);
   }
 }
 
