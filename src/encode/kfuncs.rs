@@ -3,6 +3,7 @@
 //! through the `__BTF_ID__*` symbols the kernel's macros define.
 
 use super::elf::ElfInput;
+use super::KFUNC_SECTION;
 
 const SET8_PREFIX: &[u8] = b"__BTF_ID__set8__";
 const FUNC_PREFIX: &[u8] = b"__BTF_ID__func__";
@@ -11,11 +12,13 @@ const SET8_KFUNCS: u32 = 1;
 
 /// (function name, kfunc flags) for every kfunc.
 pub(super) fn collect<'a>(elf: &ElfInput<'a>) -> Vec<(&'a [u8], u32)> {
-    let Some(shndx) = elf.section_index(".BTF_ids") else {
+    let Some(shndx) = elf.section_index(KFUNC_SECTION) else {
         return Vec::new();
     };
-    let (Some(ids), Some(section)) = (elf.section_data(".BTF_ids").ok(), elf.sections.get(shndx))
-    else {
+    let (Some(ids), Some(section)) = (
+        elf.section_data(KFUNC_SECTION).ok(),
+        elf.sections.get(shndx),
+    ) else {
         return Vec::new();
     };
     let word = |sym_value: u64, at: u64| -> Option<u32> {

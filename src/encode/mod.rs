@@ -6,6 +6,7 @@
 //!
 //! Differences from pahole are listed in docs/ENCODE.md.
 
+pub mod compact;
 mod elf;
 mod features;
 mod funcs;
@@ -121,6 +122,28 @@ impl<'a> Encoder<'a, '_> {
     }
 }
 
+/// The DWARF sections gimli reads.
+const DWARF_SECTIONS: [gimli::SectionId; 11] = {
+    use gimli::SectionId::*;
+    [
+        DebugInfo,
+        DebugAbbrev,
+        DebugStr,
+        DebugStrOffsets,
+        DebugLineStr,
+        // gimli reads each unit's line program header.
+        DebugLine,
+        DebugAddr,
+        DebugLocLists,
+        DebugLoc,
+        DebugRngLists,
+        DebugRanges,
+    ]
+};
+
+/// The section kfuncs are found in.
+const KFUNC_SECTION: &str = ".BTF_ids";
+
 /// The DWARF sections gimli reads, borrowed or (relocated) owned.
 struct Sections<'a> {
     data: Vec<(gimli::SectionId, Cow<'a, [u8]>)>,
@@ -128,24 +151,10 @@ struct Sections<'a> {
 
 impl<'a> Sections<'a> {
     fn load(elf: &ElfInput<'a>) -> Result<Self> {
-        use gimli::SectionId::*;
-        let mut data = Vec::new();
-        for id in [
-            DebugInfo,
-            DebugAbbrev,
-            DebugStr,
-            DebugStrOffsets,
-            DebugLineStr,
-            // gimli reads each unit's line program header.
-            DebugLine,
-            DebugAddr,
-            DebugLocLists,
-            DebugLoc,
-            DebugRngLists,
-            DebugRanges,
-        ] {
-            data.push((id, elf.section_data(id.name())?));
-        }
+        let data = DWARF_SECTIONS
+            .iter()
+            .map(|&id| Ok((id, elf.section_data(id.name())?)))
+            .collect::<Result<_>>()?;
         Ok(Sections { data })
     }
 
@@ -172,6 +181,20 @@ pub fn encode<'b>(
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<(Btf<'b>, Report)> {
     let (btf, report) = encode_raw(elf_data, base, opts, progress)?;
+    Ok((crate::dedup::dedup(&btf)?, report))
+}
+
+/// [`encode`] on a compact ELF file ([`compact`]), which is freed before
+/// deduplication; error offsets are the original file's.
+pub fn encode_compact<'b>(
+    elf: compact::Compacted,
+    base: Option<&'b Btf<'b>>,
+    opts: &Options,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<(Btf<'b>, Report)> {
+    let (btf, report) =
+        encode_raw(&elf.bytes, base, opts, progress).map_err(|e| elf.original_error(e))?;
+    drop(elf);
     Ok((crate::dedup::dedup(&btf)?, report))
 }
 
