@@ -10,7 +10,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::analyze::full::FullIndex;
 use crate::analyze::graph::{neighbours, split_graph};
-use crate::analyze::report::{module_result, ModuleResult, NamedInput};
+use crate::analyze::report::{module_row_and_full, ModuleResult, NamedInput};
 use crate::analyze::stat::{stat, Stat};
 use crate::btf::Btf;
 use crate::dedup::resplit::{sizes, Sizes};
@@ -172,15 +172,38 @@ impl Session {
     /// The full pass: the report's module rows (SPLIT, FULL, kinds) and
     /// the re-deduplicated sizes, in parallel; `names[i]` is the file name
     /// of `files[i]`.
+    ///
+    /// Returns `{ outcomes, fulls }`: each row's `full_sha256` is empty and
+    /// `fulls[i]` holds module `i`'s FULL BTF (undefined if it failed), for
+    /// the page to hash with the browser's SHA-256, many times faster than
+    /// hashing in wasm.
     pub fn analyze(&mut self, names: Vec<String>, files: Array) -> Result<JsValue, JsError> {
         self.index_base()
             .map_err(|e| JsError::new(&e.in_file("base").to_string()))?;
-        let outcomes: Vec<Outcome<AnalyzedModule>> = names
+        let analyzed: Vec<Result<(AnalyzedModule, Vec<u8>)>> = names
             .into_par_iter()
             .zip(byte_arrays(files)?)
-            .map(|(name, bytes)| self.analyze_module(name, &bytes).into())
+            .map(|(name, bytes)| self.analyze_module(name, &bytes))
             .collect();
-        to_js(&outcomes)
+        let fulls = Array::new();
+        let mut outcomes = Vec::with_capacity(analyzed.len());
+        for a in analyzed {
+            match a {
+                Ok((row, full)) => {
+                    fulls.push(&Uint8Array::from(&full[..]));
+                    outcomes.push(Outcome::Ok { value: row });
+                }
+                Err(e) => {
+                    fulls.push(&JsValue::UNDEFINED);
+                    outcomes.push(Outcome::from(Err(e)));
+                }
+            }
+        }
+        let result = js_sys::Object::new();
+        js_sys::Reflect::set(&result, &"outcomes".into(), &to_js(&outcomes)?)
+            .and_then(|_| js_sys::Reflect::set(&result, &"fulls".into(), &fulls))
+            .map_err(|_| JsError::new("could not build the result object"))?;
+        Ok(result.into())
     }
 
     /// The type graph of `module` on the base: its own types and the base
@@ -257,7 +280,7 @@ impl Session {
         Ok(())
     }
 
-    fn analyze_module(&self, name: String, bytes: &[u8]) -> Result<AnalyzedModule> {
+    fn analyze_module(&self, name: String, bytes: &[u8]) -> Result<(AnalyzedModule, Vec<u8>)> {
         let Some(Base::Indexed(indexed)) = &self.base else {
             return Err(Error::new(
                 ErrorKind::MissingBase,
@@ -266,10 +289,13 @@ impl Session {
         };
         let base = indexed.borrow_owner().borrow_dependent();
         let indexes = indexed.borrow_dependent();
-        Ok(AnalyzedModule {
-            result: module_result(base, Some(&indexes.full), None, &NamedInput { name, bytes })?,
+        let module = NamedInput { name, bytes };
+        let (result, full) = module_row_and_full(base, Some(&indexes.full), None, &module)?;
+        let row = AnalyzedModule {
+            result,
             dedup: sizes(base, &indexes.dedup, bytes, None)?,
-        })
+        };
+        Ok((row, full.to_bytes()))
     }
 }
 
@@ -286,6 +312,8 @@ fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
         .map_err(|e| JsError::new(&e.to_string()))
 }
+
+mod encode;
 
 #[cfg(test)]
 mod tests;

@@ -248,14 +248,28 @@ fn kind_rank(label: &str) -> (usize, String) {
 
 /// One module's row of the report: `m` parsed on `base`, its FULL BTF
 /// computed (faster with `full_index`, of `base`) and hashed, and its
-/// verdicts counted when `explainer` is given. The page calls it module by
-/// module, so that a bad module fails alone.
+/// verdicts counted when `explainer` is given.
 pub fn module_result<'a>(
     base: &'a Btf<'a>,
     full_index: Option<&FullIndex>,
     explainer: Option<&Explainer<'_, 'a>>,
     m: &NamedInput,
 ) -> Result<ModuleResult> {
+    let (mut row, full) = module_row_and_full(base, full_index, explainer, m)?;
+    row.full_sha256 = btf_sha256_hex(&full);
+    Ok(row)
+}
+
+/// [`module_result`] with the FULL BTF itself instead of its hash (the
+/// row's `full_sha256` is left empty): the page hashes it with the
+/// browser's SHA-256, and calls this module by module, so that a bad module
+/// fails alone.
+pub fn module_row_and_full<'a>(
+    base: &'a Btf<'a>,
+    full_index: Option<&FullIndex>,
+    explainer: Option<&Explainer<'_, 'a>>,
+    m: &NamedInput,
+) -> Result<(ModuleResult, Btf<'static>)> {
     // Refuses a module that carries a distilled base: its ids are not on `base`.
     Input::open(m.bytes)?.with_btf(Some(base), |btf| {
         row_of(btf, full_index, explainer, &m.name)
@@ -267,19 +281,20 @@ fn row_of(
     full_index: Option<&FullIndex>,
     explainer: Option<&Explainer>,
     name: &str,
-) -> Result<ModuleResult> {
+) -> Result<(ModuleResult, Btf<'static>)> {
     let (sizes, full_btf) = full_split(btf, full_index)?;
-    Ok(ModuleResult {
+    let row = ModuleResult {
         name: name.to_string(),
         split: sizes.split,
         full: sizes.full,
         base_types_reached: sizes.base_types_reached,
         kinds: Kinds::of(&stat(btf)),
-        full_sha256: btf_sha256_hex(&full_btf),
+        full_sha256: String::new(),
         explain: explainer
             .map(|e| e.explain(btf).map(|x| x.counts))
             .transpose()?,
-    })
+    };
+    Ok((row, full_btf))
 }
 
 /// Thousands separators, as the tables print byte counts.

@@ -23,7 +23,20 @@ fn number(value: &JsValue, key: &str) -> f64 {
 fn analyze(session: &mut Session, files: &[&[u8]]) -> Vec<JsValue> {
     let names = (0..files.len()).map(|i| format!("m{i}.ko")).collect();
     let files: Array = files.iter().map(|f| Uint8Array::from(*f)).collect();
-    Array::from(&session.analyze(names, files).unwrap()).to_vec()
+    let result = session.analyze(names, files).unwrap();
+    let outcomes = Array::from(&get(&result, "outcomes")).to_vec();
+    let fulls = Array::from(&get(&result, "fulls")).to_vec();
+    // Each module's FULL BTF comes along for the page to hash.
+    for (o, full) in outcomes.iter().zip(&fulls) {
+        match get(o, "status").as_string().unwrap().as_str() {
+            "ok" => assert_eq!(
+                Uint8Array::from(full.clone()).length() as f64,
+                number(&get(&get(o, "value"), "full"), "bytes")
+            ),
+            _ => assert!(full.is_undefined()),
+        }
+    }
+    outcomes
 }
 
 fn on_vmlinux() -> Session {

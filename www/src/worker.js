@@ -44,6 +44,25 @@ const hex = (buffer) => Array.from(new Uint8Array(buffer), (b) => b.toString(16)
 const sha256 = async (bytes) =>
   self.crypto && self.crypto.subtle ? hex(await self.crypto.subtle.digest('SHA-256', bytes)) : core.wasm.sha256Hex(bytes);
 
+// Batches being hashed while the core works on the next ones; at most a
+// few, so that buffers waiting for their hash cannot pile up.
+class Hashing {
+  constructor(limit = 4) {
+    this.limit = limit;
+    this.pending = [];
+  }
+
+  /** Hashes `buffers` (undefined ones too: they hash to undefined), then calls `then(hashes)`. */
+  async add(buffers, then) {
+    this.pending.push(Promise.all(buffers.map((b) => b && sha256(b))).then(then));
+    if (this.pending.length > this.limit) await this.pending.shift();
+  }
+
+  async drain() {
+    await Promise.all(this.pending.splice(0));
+  }
+}
+
 // The base is the file that holds a stand-alone BTF; with several, the one
 // with the most types (vmlinux rather than a stray raw dump). Module files
 // are not probed: a .ko never carries base BTF.
@@ -84,17 +103,22 @@ async function run({ files, base }) {
   try {
     const modules = files.map((_, i) => i).filter((i) => !chosen || i !== chosen.index);
     const readable = [];
+    const hashing = new Hashing();
     await pass(modules, files, async (indexes, bytes) => {
       const outcomes = session.shipped(bytes);
-      const hashes = await Promise.all(bytes.map(sha256));
       indexes.forEach((index, i) => outcomes[i].status === 'ok' && readable.push(index));
-      postMessage({ type: 'rows', pass: 'shipped', indexes, outcomes, hashes });
+      await hashing.add(bytes, (hashes) => postMessage({ type: 'rows', pass: 'shipped', indexes, outcomes, hashes }));
     });
+    await hashing.drain();
     postMessage({ type: 'pass-done', pass: 'shipped' });
-    await pass(readable, files, (indexes, bytes) => {
-      const outcomes = session.analyze(indexes.map((i) => files[i].name), bytes);
-      postMessage({ type: 'rows', pass: 'full', indexes, outcomes });
+    await pass(readable, files, async (indexes, bytes) => {
+      const { outcomes, fulls } = session.analyze(indexes.map((i) => files[i].name), bytes);
+      await hashing.add(fulls, (hashes) => {
+        hashes.forEach((hash, i) => hash && (outcomes[i].value.full_sha256 = hash));
+        postMessage({ type: 'rows', pass: 'full', indexes, outcomes });
+      });
     });
+    await hashing.drain();
   } finally {
     session.free();
   }
