@@ -2,11 +2,13 @@
 //! tests/fixtures. Runs under wasm-bindgen-test in node and in headless
 //! chromium (scripts/test-web.sh).
 
-use js_sys::{Array, Reflect, Uint8Array};
+use js_sys::{Array, Function, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::wasm_bindgen_test;
 
+use super::encode::DebugElf;
 use super::{base_types, Session};
+use crate::encode::Options;
 
 const VMLINUX: &[u8] = include_bytes!("../../tests/fixtures/vmlinux.btf.xz");
 const NFS: &[u8] = include_bytes!("../../tests/fixtures/nfs.btf.xz");
@@ -164,4 +166,52 @@ fn modules_relocate_onto_their_own_kernel() {
         assert_eq!(get(&report, "relocates"), true);
         assert_eq!(Array::from(&get(&report, "problems")).length(), 0);
     }
+}
+
+/// tests/encode/sample.c built by `gcc -O2 -g -c` (a relocatable object).
+const SAMPLE_OBJECT: &[u8] = include_bytes!("../../tests/encode/sample.o");
+
+#[wasm_bindgen_test]
+fn a_debug_object_read_by_slices_encodes_as_the_whole_file() {
+    let mut elf = DebugElf::new(SAMPLE_OBJECT.len() as f64).unwrap();
+    let mut slices = 0;
+    while let Some(range) = elf.wanted() {
+        let (at, len) = (range[0] as usize, range[1] as usize);
+        elf.give(&SAMPLE_OBJECT[at..at + len]).unwrap();
+        slices += 1;
+    }
+    // Header, section headers, names, then each needed section.
+    assert!(slices > 5, "{slices} slices");
+    let calls = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let seen = calls.clone();
+    let progress =
+        Closure::<dyn Fn(u32, u32)>::new(move |done, total| seen.borrow_mut().push((done, total)));
+    let out = elf
+        .encode(
+            None,
+            "default",
+            progress.as_ref().unchecked_ref::<Function>().clone(),
+        )
+        .unwrap();
+
+    let (btf, report) =
+        crate::encode::encode(SAMPLE_OBJECT, None, &Options::default(), &|_, _| {}).unwrap();
+    let expected = btf.to_bytes_in(report.endian);
+    assert_eq!(Uint8Array::from(get(&out, "btf")).to_vec(), expected);
+    let stat = get(&out, "stat");
+    assert_eq!(number(&stat, "types"), btf.local_len() as f64);
+    assert_eq!(number(&stat, "total_bytes"), expected.len() as f64);
+    assert_eq!(number(&get(&out, "report"), "cus"), 1.0);
+    assert_eq!(calls.borrow().last(), Some(&(1, 1)));
+}
+
+#[wasm_bindgen_test]
+fn a_bad_debug_file_is_refused() {
+    assert!(DebugElf::new(10.0).is_err());
+    let mut elf = DebugElf::new(4096.0).unwrap();
+    assert!(elf.give(&[0u8; 64]).is_err());
+    let mut elf = DebugElf::new(SAMPLE_OBJECT.len() as f64).unwrap();
+    elf.give(&SAMPLE_OBJECT[..64]).unwrap();
+    let no_progress = Function::new_no_args("");
+    assert!(elf.encode(None, "default", no_progress).is_err());
 }

@@ -30,8 +30,18 @@ export class Core {
     this.worker.postMessage({ type: 'compat', base, target, modules });
   }
 
-  cancel() {
+  /** Encodes the debug ELF `file` to BTF, split on `base` (Files; base may be null). */
+  encode(file, base, features) {
+    this.worker.postMessage({ type: 'encode', file, base, features });
+  }
+
+  /** Ends the worker for good. */
+  stop() {
     this.worker.terminate();
+  }
+
+  cancel() {
+    this.stop();
     this.start();
   }
 }

@@ -7,7 +7,9 @@ import { h, fill } from './dom.js';
 import { bytes, count, duration, moduleName, isModulePath } from './format.js';
 import { filesFromDrop, filesFromInput } from './intake.js';
 import { ModuleTable } from './table.js';
-import { chartsView, kindColour } from './charts.js';
+import { chartsView } from './charts.js';
+import { kindTable } from './kinds.js';
+import { initEncode } from './encode.js';
 import { toReport, fromReport, toText, checkReport } from './report.js';
 import { readState, writeState } from './url.js';
 import { sampleFiles } from './sample.js';
@@ -423,25 +425,6 @@ function renderDetail() {
 
 const fact = (term, value) => [h('dt', null, term), h('dd', null, value)];
 
-function kindTable(kinds) {
-  const max = Math.max(1, ...kinds.map((k) => k.bytes));
-  return h('table', { class: 'kinds' },
-    h('thead', null, h('tr', null, h('th', null, 'kind'), h('th', { class: 'num' }, 'types'), h('th', { class: 'num' }, 'bytes'), h('th', null, ''))),
-    h('tbody', null, kinds.map((k) => h('tr', null,
-      h('td', null, k.kind),
-      h('td', { class: 'num' }, count(k.count)),
-      h('td', { class: 'num' }, count(k.bytes)),
-      h('td', { class: 'bar-cell' }, kindBar(k, max))))));
-}
-
-// Width and colour through the CSSOM: style attributes would need a looser CSP.
-function kindBar(k, max) {
-  const bar = h('div', { class: 'kind-bar' });
-  bar.style.width = `${(100 * k.bytes) / max}%`;
-  bar.style.background = kindColour(k.kind);
-  return bar;
-}
-
 function requestGraph(row) {
   const key = `${state.run ? state.run.id : 0}:${row.path}`;
   if (key === graphKey) return;
@@ -674,6 +657,14 @@ $('view-compat').addEventListener('drop', (e) => {
   dragDepth = 0;
   document.body.classList.remove('dragging');
   filesFromDrop(e.dataTransfer).then(([entry]) => entry && setTarget(entry));
+});
+initEncode({
+  threads: core.threads,
+  loadedBase: () => (state.base && state.base.index !== null ? state.files[state.base.index] : null),
+  dropped: () => {
+    dragDepth = 0;
+    document.body.classList.remove('dragging');
+  },
 });
 $('base-choice').addEventListener('change', (e) => {
   const v = e.target.value;

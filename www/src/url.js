@@ -2,7 +2,7 @@
 // sort), so a link reopens the same view. The fragment never leaves the
 // browser.
 
-const VIEWS = ['modules', 'charts', 'module', 'report', 'compat'];
+const VIEWS = ['modules', 'charts', 'module', 'report', 'compat', 'encode'];
 
 export function readState() {
   const p = new URLSearchParams(location.hash.slice(1));

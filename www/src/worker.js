@@ -170,7 +170,29 @@ async function compat({ base, target, modules }) {
   postMessage({ type: 'compat-done' });
 }
 
-const handlers = { run, graph, compat };
+// DWARF → BTF of a debug ELF (vmlinux or module; `base` a File holding its
+// base BTF, or null), read by slices as the core asks for them: a debug
+// vmlinux is never one buffer. Each slice is dropped once handed over.
+async function encode({ file, base, features }) {
+  const elf = new core.wasm.DebugElf(file.size);
+  let given = 0;
+  try {
+    for (let range = elf.wanted(); range; range = elf.wanted()) {
+      const [offset, length] = range;
+      elf.give(new Uint8Array(await file.slice(offset, offset + length).arrayBuffer()));
+      given += length;
+      postMessage({ type: 'encode-progress', stage: 'reading', bytes: given });
+    }
+  } catch (e) {
+    elf.free();
+    throw e;
+  }
+  const baseBytes = base ? await read(base) : undefined;
+  const result = elf.encode(baseBytes, features, (done, total) => postMessage({ type: 'encode-progress', stage: 'encoding', done, total }));
+  postMessage({ type: 'encode-done', ...result, memoryBytes: core.memory.buffer.byteLength }, [result.btf.buffer]);
+}
+
+const handlers = { run, graph, compat, encode };
 const errorText = (e) => String(e && e.message ? e.message : e);
 
 async function drain() {

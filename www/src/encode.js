@@ -1,0 +1,119 @@
+// The Encode view: a debug ELF (vmlinux or module, with DWARF) turned into
+// BTF on the page, as `btfscope encode` does. Each file gets a worker of
+// its own, ended once the BTF is back: wasm memory never shrinks, and the
+// analysis worker carries on meanwhile. The worker reads the file by
+// slices, only the sections the encoder needs, never as one buffer.
+
+import { Core } from './core.js';
+import { h, fill } from './dom.js';
+import { bytes, count, duration, isModulePath } from './format.js';
+import { filesFromDrop, filesFromInput } from './intake.js';
+import { kindTable } from './kinds.js';
+
+const $ = (id) => document.getElementById(id);
+const fact = (term, value) => [h('dt', null, term), h('dd', null, value)];
+
+/**
+ * Wires the view. `threads`: the worker's pool size (0: as many as cores);
+ * `loadedBase()`: the analysis' base ({ file, path }) or null, the -B of a
+ * module; `dropped()`: called when a drop lands here, not on the page.
+ */
+export function initEncode({ threads, loadedBase, dropped }) {
+  let job = null;
+
+  function start(entry) {
+    stop('cancelled');
+    const base = $('encode-on-base').checked && isModulePath(entry.path) ? loadedBase() : null;
+    const features = $('encode-features').value.trim() || 'default';
+    const current = { entry, base, features, phase: 'running', started: performance.now(), read: 0, done: 0, total: 0 };
+    current.core = new Core(threads, (msg) => onMessage(current, msg));
+    current.core.encode(entry.file, base && base.file, features);
+    job = current;
+    document.body.dataset.encode = 'running';
+    render();
+  }
+
+  function stop(phase) {
+    if (!job || job.phase !== 'running') return;
+    finish({ phase });
+  }
+
+  function onMessage(current, msg) {
+    if (current !== job || job.phase !== 'running') return;
+    if (msg.type === 'encode-progress' && msg.stage === 'reading') job.read = msg.bytes;
+    else if (msg.type === 'encode-progress') Object.assign(job, { done: msg.done, total: msg.total });
+    else if (msg.type === 'encode-done') finish({ phase: 'done', result: msg });
+    else if (msg.type === 'error') finish({ phase: 'failed', error: msg.message });
+    render();
+  }
+
+  function finish(fields) {
+    Object.assign(job, fields, { ms: performance.now() - job.started });
+    job.core.stop();
+    if (job.result) {
+      if (job.url) URL.revokeObjectURL(job.url);
+      job.url = URL.createObjectURL(new Blob([job.result.btf], { type: 'application/octet-stream' }));
+    }
+    // For the benchmark and tests: the outcome, the wait and the core's peak memory.
+    Object.assign(document.body.dataset, {
+      encode: job.phase,
+      encodeMs: Math.round(job.ms),
+      encodeMemoryBytes: job.result ? job.result.memoryBytes : '',
+    });
+    render();
+  }
+
+  function status() {
+    if (!job) return 'Pick or drop a debug vmlinux or module (built with -g, uncompressed).';
+    const on = job.base ? `split on ${job.base.path}` : 'stand-alone';
+    const parts = [`${job.entry.path} (${bytes(job.entry.file.size)}), ${on}, features ${job.features}`];
+    if (job.phase === 'running') {
+      parts.push(job.total ? `${count(job.done)} / ${count(job.total)} CUs` : `reading: ${bytes(job.read)}`);
+    } else {
+      parts.push(`${job.phase} in ${duration(job.ms)}`);
+    }
+    return parts.join(' · ');
+  }
+
+  function render() {
+    const running = job && job.phase === 'running';
+    $('encode-status').textContent = status();
+    $('encode-cancel').hidden = !running;
+    const bar = $('encode-progress');
+    bar.hidden = !running;
+    bar.value = running && job.total ? job.done / job.total : 0;
+    fill($('encode-result'), job && job.phase === 'failed' && h('p', { class: 'error-text' }, job.error), job && job.result && result(job));
+  }
+
+  function result({ entry, url, result: { btf, stat, report, memoryBytes } }) {
+    const name = `${entry.path.split('/').pop()}.btf`;
+    return [
+      h('p', null, h('a', { class: 'button', id: 'encode-download', href: url, download: name }, `Download ${name} (${count(btf.byteLength)} bytes)`)),
+      h('dl', { class: 'facts' },
+        fact('BTF', `${count(stat.total_bytes)} bytes: ${count(stat.types)} types, ${count(stat.str_len)} bytes of strings`),
+        fact('CUs', `${count(report.cus)} encoded, ${count(report.cus_skipped)} skipped`),
+        fact('types', `${count(report.types_encoded)} before deduplication, ${count(stat.types)} after`),
+        fact('functions', `${count(report.funcs)} (${count(report.funcs_skipped)} groups left out as inconsistent)`),
+        fact('variables', count(report.vars)),
+        fact('wasm memory', bytes(memoryBytes))),
+      kindTable(stat.kinds),
+      report.warnings.length > 0 && h('details', null,
+        h('summary', null, `${count(report.warnings.length)} warnings`),
+        h('ul', null, report.warnings.map((w) => h('li', null, w)))),
+    ];
+  }
+
+  $('encode-file').addEventListener('change', (e) => {
+    const [entry] = filesFromInput(e.target);
+    if (entry) start(entry);
+    e.target.value = '';
+  });
+  $('encode-cancel').addEventListener('click', () => stop('cancelled'));
+  $('view-encode').addEventListener('drop', (e) => {
+    e.preventDefault();
+    e.stopPropagation();
+    dropped();
+    filesFromDrop(e.dataTransfer).then(([entry]) => entry && start(entry));
+  });
+  render();
+}
