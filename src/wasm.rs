@@ -10,10 +10,10 @@ use wasm_bindgen::prelude::*;
 
 use crate::analyze::full::FullIndex;
 use crate::analyze::graph::{neighbours, split_graph};
-use crate::analyze::report::{module_row_and_full, ModuleResult, NamedInput};
+use crate::analyze::report::{module_row_and_full, row_and_full, ModuleResult, NamedInput};
 use crate::analyze::stat::{stat, Stat};
 use crate::btf::Btf;
-use crate::dedup::resplit::{sizes, Sizes};
+use crate::dedup::resplit::{sizes, split_sizes, Sizes};
 use crate::dedup::BaseIndex;
 use crate::distill::{check_module, CompatReport, TargetIndex};
 use crate::intake::Input;
@@ -282,10 +282,7 @@ impl Session {
 
     fn analyze_module(&self, name: String, bytes: &[u8]) -> Result<(AnalyzedModule, Vec<u8>)> {
         let Some(Base::Indexed(indexed)) = &self.base else {
-            return Err(Error::new(
-                ErrorKind::MissingBase,
-                "no base BTF: add the vmlinux these modules were built against",
-            ));
+            return analyze_on_distilled_base(&name, bytes);
         };
         let base = indexed.borrow_owner().borrow_dependent();
         let indexes = indexed.borrow_dependent();
@@ -297,6 +294,27 @@ impl Session {
         };
         Ok((row, full.to_bytes()))
     }
+}
+
+/// A module analysed without a session base: on the distilled base
+/// (`.BTF.base`) it carries, if it does.
+fn analyze_on_distilled_base(name: &str, bytes: &[u8]) -> Result<(AnalyzedModule, Vec<u8>)> {
+    let input = Input::open(bytes)?;
+    if input.btf_base_bytes().is_none() {
+        return Err(Error::new(
+            ErrorKind::MissingBase,
+            "no base BTF: add the vmlinux these modules were built against",
+        ));
+    }
+    input.with_btf(None, |btf| {
+        let base = btf.base().expect("parsed on its distilled base");
+        let (result, full) = row_and_full(btf, None, None, name)?;
+        let row = AnalyzedModule {
+            result,
+            dedup: split_sizes(btf, &BaseIndex::new(base)?, None)?,
+        };
+        Ok((row, full.to_bytes()))
+    })
 }
 
 fn byte_arrays(files: Array) -> Result<Vec<Vec<u8>>, JsError> {

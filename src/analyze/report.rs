@@ -272,11 +272,13 @@ pub fn module_row_and_full<'a>(
 ) -> Result<(ModuleResult, Btf<'static>)> {
     // Refuses a module that carries a distilled base: its ids are not on `base`.
     Input::open(m.bytes)?.with_btf(Some(base), |btf| {
-        row_of(btf, full_index, explainer, &m.name)
+        row_and_full(btf, full_index, explainer, &m.name)
     })
 }
 
-fn row_of(
+/// The row of the split BTF `btf` (a module's, named `name`) and its FULL
+/// BTF unhashed; `full_index` and `explainer`, when given, are of its base.
+pub fn row_and_full(
     btf: &Btf,
     full_index: Option<&FullIndex>,
     explainer: Option<&Explainer>,

@@ -174,7 +174,13 @@ pub fn sizes(
         ));
     }
     let btf = input.parse_btf(Some(base))?;
-    let out = dedup_split(index, &btf)?;
+    split_sizes(&btf, index, full)
+}
+
+/// [`Sizes`] of the split BTF `btf`; `index` and `full`, when given, are
+/// of its base.
+pub fn split_sizes(btf: &Btf, index: &BaseIndex, full: Option<&FullIndex>) -> Result<Sizes> {
+    let out = dedup_split(index, btf)?;
     let shipped_bytes = btf.to_bytes_len();
     let dedup_bytes = out.to_bytes_len();
     Ok(Sizes {
@@ -184,7 +190,7 @@ pub fn sizes(
         dedup_types: out.local_len() as u64,
         saved_bytes: shipped_bytes as i64 - dedup_bytes as i64,
         full: full
-            .map(|f| full_split(&btf, Some(f)).map(|(sizes, _)| sizes.full))
+            .map(|f| full_split(btf, Some(f)).map(|(sizes, _)| sizes.full))
             .transpose()?,
     })
 }

@@ -131,6 +131,29 @@ test('files dropped on the page are analysed', async () => {
   assert.match(await page.textContent('#summary'), /dropped-vmlinux/);
 });
 
+test('a module carrying its distilled base (.BTF.base) is analysed on it, with no vmlinux', async () => {
+  // nfs distilled by the CLI, both sections put into an object file.
+  const dir = mkdtempSync(join(tmpdir(), 'btfscope-distilled-'));
+  execFileSync(CLI, ['distill', '-B', SAMPLE_BASE, SAMPLE_MODULES[0], '-o', join(dir, 'nfs')]);
+  writeFileSync(join(dir, 'm.c'), 'int module_marker;\n');
+  execFileSync('cc', ['-c', join(dir, 'm.c'), '-o', join(dir, 'm.o')]);
+  const module = join(dir, 'nfs.ko');
+  execFileSync('objcopy', [`--add-section=.BTF=${join(dir, 'nfs.btf')}`, `--add-section=.BTF.base=${join(dir, 'nfs.base.btf')}`, join(dir, 'm.o'), module]);
+  await page.goto(`${server.url}#view=modules`);
+  await done();
+  await page.setInputFiles('#pick-files', [module]);
+  await done();
+  const [row] = await tableRows();
+  const [, , splitBytes, splitTypes, dedupBytes, , fullBytes, , , , status] = row.cells;
+  assert.equal(status, 'ok');
+  // Its split BTF as distilled: what `btfscope stat` says of nfs.btf.
+  const stat = JSON.parse(execFileSync(CLI, ['stat', '--json', '-B', join(dir, 'nfs.base.btf'), join(dir, 'nfs.btf')], { encoding: 'utf8' }));
+  assert.equal(num(splitBytes), stat.total_bytes);
+  assert.equal(num(splitTypes), stat.types);
+  assert.ok(num(dedupBytes) <= num(splitBytes));
+  assert.ok(num(fullBytes) > num(splitBytes));
+});
+
 test('charts, module detail with the type graph', async () => {
   await page.goto(server.url);
   await done();
