@@ -61,6 +61,17 @@ export function recordRequests(context) {
   return requests;
 }
 
+/** A new page of `context` whose console errors, page errors and CSP violations go into `problems`. */
+export async function watchedPage(context, problems) {
+  const page = await context.newPage();
+  page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  await page.addInitScript(() =>
+    document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`)),
+  );
+  return page;
+}
+
 /** `btfscope report --json` over `modules` on `base`: its module rows by name. */
 export function cliReport(base, modules) {
   const out = join(mkdtempSync(join(tmpdir(), 'btfscope-report-')), 'report.json');

@@ -10,7 +10,7 @@ import { copyFileSync, existsSync, mkdtempSync, statSync, writeFileSync, readFil
 import { homedir, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 
-import { ROOT, CLI, serve, launch, recordRequests, cliReport, cliSplit, modulesUnder, screenshotPath } from './browser.js';
+import { ROOT, CLI, serve, launch, recordRequests, watchedPage, cliReport, cliSplit, modulesUnder, screenshotPath } from './browser.js';
 
 const FIXTURES = join(ROOT, 'tests/fixtures');
 const KERNEL = join(homedir(), '.cache/btfscope');
@@ -29,12 +29,7 @@ test.before(async () => {
   server = await serve();
   browser = await launch();
   requests = recordRequests(browser.context);
-  page = await browser.context.newPage();
-  page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  await page.addInitScript(() =>
-    document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`)),
-  );
+  page = await watchedPage(browser.context, problems);
 });
 
 test.after(async () => {

@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { ROOT, CLI, serve, launch, recordRequests, screenshotPath } from './browser.js';
+import { ROOT, CLI, serve, launch, recordRequests, watchedPage, screenshotPath } from './browser.js';
 
 const SAMPLE_C = join(ROOT, 'tests/encode/sample.c');
 const SAMPLE_BASE = join(ROOT, 'tests/fixtures/vmlinux.btf.xz');
@@ -28,12 +28,7 @@ test.before(async () => {
   server = await serve();
   browser = await launch();
   requests = recordRequests(browser.context);
-  page = await browser.context.newPage();
-  page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  await page.addInitScript(() =>
-    document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`)),
-  );
+  page = await watchedPage(browser.context, problems);
   // The Encode view, with the built-in sample (whose vmlinux is the base) loaded.
   await page.goto(`${server.url}#view=encode`);
   await page.waitForSelector('body[data-phase=done]', { timeout: 60000 });
