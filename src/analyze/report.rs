@@ -175,19 +175,27 @@ pub fn report(options: &Options, base: &NamedInput, modules: &[NamedInput]) -> R
     let base_btf = base_input
         .parse_btf(None)
         .map_err(|e| e.in_file(&base.name))?;
-    let full_index = FullIndex::new(&base_btf)?;
+    // Hashing the base file overlaps indexing it.
+    let (full_index, base_file) = rayon::join(|| FullIndex::new(&base_btf), || input_file(base));
+    let full_index = full_index?;
     let index = options
         .explain
         .then(|| BaseIndex::new(&base_btf))
         .transpose()?;
     let explainer = index.as_ref().map(Explainer::new).transpose()?;
-    let rows: Vec<Result<ModuleResult>> = order
+    // Each module's file is hashed in the task that analyses it.
+    let rows: Vec<(InputFile, Result<ModuleResult>)> = order
         .par_iter()
-        .map(|m| module_result(&base_btf, Some(&full_index), explainer.as_ref(), m))
+        .map(|m| {
+            let row = module_result(&base_btf, Some(&full_index), explainer.as_ref(), m);
+            (input_file(m), row)
+        })
         .collect();
+    let mut inputs = vec![base_file];
     let mut results = Vec::new();
     let mut failed = Vec::new();
-    for (m, row) in order.iter().zip(rows) {
+    for (m, (file, row)) in order.iter().zip(rows) {
+        inputs.push(file);
         match row {
             Ok(r) => results.push(r),
             Err(e) => failed.push(FailedModule {
@@ -196,8 +204,6 @@ pub fn report(options: &Options, base: &NamedInput, modules: &[NamedInput]) -> R
             }),
         }
     }
-    let mut inputs = vec![input_file(base)];
-    inputs.extend(order.par_iter().map(|m| input_file(m)).collect::<Vec<_>>());
 
     let mut totals = Totals {
         modules: results.len() as u64,
