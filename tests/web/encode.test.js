@@ -7,14 +7,17 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 
 import { ROOT, CLI, serve, launch, recordRequests, watchedPage, screenshotPath } from './browser.js';
 
 const SAMPLE_C = join(ROOT, 'tests/encode/sample.c');
+// The sample's vmlinux BTF: that of the Debian kernel whose debug modules
+// scripts/fetch-dbg.sh fetches.
 const SAMPLE_BASE = join(ROOT, 'tests/fixtures/vmlinux.btf.xz');
+const DEBUG_MODULE = join(homedir(), '.cache/btfscope/dbg/modules/e1000e.ko');
 
 let server;
 let browser;
@@ -49,7 +52,7 @@ function compile(name, flags) {
 
 /** `btfscope encode` of `file`: the raw BTF. */
 function cliEncode(file, args) {
-  const out = `${file}.cli.btf`;
+  const out = join(dir, `${basename(file)}.cli.btf`);
   execFileSync(CLI, ['encode', file, ...args, '-o', out], { stdio: ['ignore', 'ignore', 'inherit'] });
   return readFileSync(out);
 }
@@ -81,6 +84,11 @@ test('a module is split on the loaded base, as with -B', async () => {
   const btf = await pageEncode(module, 'default');
   assert.ok(btf.equals(cliEncode(module, ['-B', SAMPLE_BASE])), 'page and CLI split BTF differ');
   assert.match(await page.textContent('#encode-status'), /split on \S*vmlinux\.btf\.xz/);
+});
+
+test('a Debian debug module, on the loaded vmlinux', { skip: !existsSync(DEBUG_MODULE) && 'no debug modules: scripts/fetch-dbg.sh' }, async () => {
+  const btf = await pageEncode(DEBUG_MODULE, 'default');
+  assert.ok(btf.equals(cliEncode(DEBUG_MODULE, ['-B', SAMPLE_BASE])), 'page and CLI split BTF differ');
 });
 
 test('a file that is not a debug ELF is an error in the view', async () => {
