@@ -76,7 +76,7 @@ test('a gcc -g object encodes to the CLI\'s BTF, byte for byte', async () => {
   const counts = await page.$$eval('#encode-result .kinds tbody tr', (trs) => trs.map((tr) => Number(tr.children[1].textContent.replaceAll(',', ''))));
   assert.ok(counts.length > 5);
   assert.match(await page.textContent('#encode-status'), /sample\.o .* stand-alone, features default,global_var · done/);
-  await page.screenshot({ path: screenshotPath('encode.png'), fullPage: true });
+  await page.screenshot({ path: screenshotPath('encode'), fullPage: true });
 });
 
 test('a module is split on the loaded base, as with -B', async () => {
