@@ -68,7 +68,9 @@ export function initEncode({ threads, loadedBase, dropped }) {
     const on = job.base ? `split on ${job.base.path}` : 'stand-alone';
     const parts = [`${job.entry.path} (${bytes(job.entry.file.size)}), ${on}, features ${job.features}`];
     if (job.phase === 'running') {
-      parts.push(job.total ? `${count(job.done)} / ${count(job.total)} CUs` : `reading: ${bytes(job.read)}`);
+      if (!job.total) parts.push(`reading: ${bytes(job.read)}`);
+      else if (job.done < job.total) parts.push(`${count(job.done)} / ${count(job.total)} CUs`);
+      else parts.push(`all ${count(job.total)} CUs encoded; functions, variables and deduplication…`);
     } else {
       parts.push(`${job.phase} in ${duration(job.ms)}`);
     }
