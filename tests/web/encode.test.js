@@ -91,6 +91,25 @@ test('a Debian debug module, on the loaded vmlinux', { skip: !existsSync(DEBUG_M
   assert.ok(btf.equals(cliEncode(DEBUG_MODULE, ['-B', SAMPLE_BASE])), 'page and CLI split BTF differ');
 });
 
+test('a file dropped on the view is encoded, not analysed', async () => {
+  const object = compile('dropped.o', ['-O1', '-g']);
+  const rows = await page.$$eval('.tbody .tr', (trs) => trs.length);
+  await page.evaluate((bytes) => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([new Uint8Array(bytes)], 'dropped.o'));
+    const view = document.getElementById('view-encode');
+    view.dispatchEvent(new DragEvent('dragenter', { dataTransfer: transfer, bubbles: true }));
+    view.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true }));
+  }, [...readFileSync(object)]);
+  await page.waitForFunction(() => /^dropped\.o .* done/.test(document.getElementById('encode-status').textContent));
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#encode-download')]);
+  assert.ok(readFileSync(await download.path()).equals(cliEncode(object, [])), 'page and CLI BTF differ');
+  // The analysis saw nothing of it, and the drop overlay is gone.
+  assert.equal(await page.$$eval('.tbody .tr', (trs) => trs.length), rows);
+  assert.equal(await page.getAttribute('body', 'data-phase'), 'done');
+  assert.equal(await page.evaluate(() => document.body.classList.contains('dragging')), false);
+});
+
 test('a file that is not a debug ELF is an error in the view', async () => {
   const junk = join(dir, 'junk.o');
   writeFileSync(junk, Buffer.alloc(4096, 7));
