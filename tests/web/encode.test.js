@@ -121,6 +121,11 @@ test('a file that is not a debug ELF is an error in the view', async () => {
   await page.waitForSelector('body[data-encode=failed]', { timeout: 30000 });
   assert.match(await page.textContent('#encode-status'), /nodebug\.o/);
   assert.match(await page.textContent('#encode-result .error-text'), /no DWARF/);
+  // Unknown feature names are refused, as by the CLI.
+  await page.fill('#encode-features', 'default,no_such_feature');
+  await page.setInputFiles('#encode-file', compile('features.o', ['-g']));
+  await page.waitForSelector('body[data-encode=failed]', { timeout: 30000 });
+  assert.match(await page.textContent('#encode-result .error-text'), /unknown BTF feature 'no_such_feature'/);
 });
 
 test('nothing left the page and nothing broke', () => {
