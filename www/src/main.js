@@ -251,12 +251,20 @@ function showError(message) {
 
 const moduleRows = () => state.rows.filter((r) => r.status !== 'base');
 
+// During a run, a few renders a second: rendering every frame (re-sorting
+// thousands of rows) kept the page's thread as busy as the core's.
+const RUN_RENDER_MS = 250;
 let renderPending = 0;
+let renderedAt = 0;
 function scheduleRender() {
-  if (!renderPending) renderPending = requestAnimationFrame(() => {
+  if (renderPending) return;
+  const running = state.run && state.run.phase === 'running';
+  const wait = running ? renderedAt + RUN_RENDER_MS - performance.now() : 0;
+  renderPending = setTimeout(() => requestAnimationFrame(() => {
     renderPending = 0;
+    renderedAt = performance.now();
     renderAll();
-  });
+  }), Math.max(0, wait));
 }
 
 function setPhase(phase) {

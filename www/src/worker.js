@@ -38,11 +38,30 @@ const read = async (file) => new Uint8Array(await file.arrayBuffer());
 const readAll = (files) => Promise.all(files.map(read));
 
 // Files are hashed so that a report can later be checked against them: by
-// the browser's own SHA-256 where it has one (secure contexts), else by the
-// core's.
+// the browser's own SHA-256 in a worker of their own (secure contexts),
+// else by the core's, here.
 const hex = (buffer) => Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, '0')).join('');
 const sha256 = async (bytes) =>
   self.crypto && self.crypto.subtle ? hex(await self.crypto.subtle.digest('SHA-256', bytes)) : core.wasm.sha256Hex(bytes);
+
+const hasher = self.crypto && self.crypto.subtle ? new Worker(new URL('./hasher.js', import.meta.url), { type: 'module' }) : null;
+const hashed = new Map();
+let hashRequests = 0;
+if (hasher) hasher.onmessage = ({ data: { id, hashes } }) => {
+  hashed.get(id)(hashes);
+  hashed.delete(id);
+};
+
+/** The hashes of `buffers` (undefined for undefined ones); hands the buffers over. */
+function sha256All(buffers) {
+  if (!hasher) return Promise.all(buffers.map((b) => b && sha256(b)));
+  const id = ++hashRequests;
+  const transfer = buffers.filter((b) => b && b.byteOffset === 0 && b.byteLength === b.buffer.byteLength).map((b) => b.buffer);
+  return new Promise((resolve) => {
+    hashed.set(id, resolve);
+    hasher.postMessage({ id, buffers }, transfer);
+  });
+}
 
 // Batches being hashed while the core works on the next ones; at most a
 // few, so that buffers waiting for their hash cannot pile up.
@@ -54,7 +73,7 @@ class Hashing {
 
   /** Hashes `buffers` (undefined ones too: they hash to undefined), then calls `then(hashes)`. */
   async add(buffers, then) {
-    this.pending.push(Promise.all(buffers.map((b) => b && sha256(b))).then(then));
+    this.pending.push(sha256All(buffers).then(then));
     if (this.pending.length > this.limit) await this.pending.shift();
   }
 
