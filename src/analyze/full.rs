@@ -51,10 +51,8 @@ pub struct FullIndex<'a> {
 
 impl<'a> FullIndex<'a> {
     pub fn new(base: &'a Btf<'a>) -> Result<Self> {
-        Ok(FullIndex {
-            graph: BaseGraph::new(base),
-            fast: fast::FastBase::new(base)?,
-        })
+        let (graph, fast) = rayon::join(|| BaseGraph::new(base), || fast::FastBase::new(base));
+        Ok(FullIndex { graph, fast: fast? })
     }
 
     /// Whether the FULL BTF of `btf` (on this index's base) is assembled

@@ -66,11 +66,12 @@ impl<'a> FastBase<'a> {
     /// type word (which the two paths would renumber differently).
     pub(super) fn new(base: &'a Btf<'a>) -> Result<Option<Self>> {
         // A base dedup refuses or changes is left to the stand-alone run.
-        let fixed_point = dedup(base).is_ok_and(|d| d.local_len() == base.local_len());
-        if base.base().is_some() || !fixed_point {
+        if base.base().is_some() {
             return Ok(None);
         }
-        let Ok(index) = BaseIndex::new(base) else {
+        let (deduped, index) = rayon::join(|| dedup(base), || BaseIndex::new(base));
+        let fixed_point = deduped.is_ok_and(|d| d.local_len() == base.local_len());
+        let (true, Ok(index)) = (fixed_point, index) else {
             return Ok(None);
         };
         let mut ordinal: FxHashMap<u32, u32> = map_with_capacity(base.local_len());
