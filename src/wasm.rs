@@ -8,6 +8,7 @@ use self_cell::self_cell;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
+use crate::analyze::explain::{Explainer, Finding, VerdictCounts};
 use crate::analyze::full::FullIndex;
 use crate::analyze::graph::{neighbours, split_graph};
 use crate::analyze::report::{module_row_and_full, row_and_full, ModuleResult, NamedInput};
@@ -109,6 +110,21 @@ fn own_base(bytes: &[u8]) -> Result<OwnedBase> {
 pub struct Session {
     base: Option<Base>,
     target: Option<OwnedTarget>,
+}
+
+/// The explainer's findings, each with its verdict in words.
+#[derive(Serialize)]
+struct Explained<'f> {
+    counts: VerdictCounts,
+    redup_saved_bytes: u64,
+    findings: Vec<DescribedFinding<'f>>,
+}
+
+#[derive(Serialize)]
+struct DescribedFinding<'f> {
+    #[serde(flatten)]
+    finding: &'f Finding,
+    text: String,
 }
 
 /// The full pass's row of one module: the report's (SPLIT, FULL, kinds)
@@ -216,6 +232,32 @@ impl Session {
             })
         })?;
         to_js(&graph)
+    }
+
+    /// The explainer on `module`: every type that duplicates or almost
+    /// duplicates a base type, with its verdict, also in words (`text`).
+    pub fn explain(&mut self, module: &[u8]) -> Result<JsValue, JsError> {
+        self.index_base()
+            .map_err(|e| JsError::new(&e.in_file("base").to_string()))?;
+        let Some(Base::Indexed(indexed)) = &self.base else {
+            return Err(JsError::new(
+                "the explainer needs the vmlinux the module was built against",
+            ));
+        };
+        let explainer = Explainer::new(&indexed.borrow_dependent().dedup)?;
+        let x = Input::open(module)?.with_btf(self.base(), |btf| explainer.explain(btf))?;
+        to_js(&Explained {
+            counts: x.counts,
+            redup_saved_bytes: x.redup_saved_bytes,
+            findings: x
+                .findings
+                .iter()
+                .map(|finding| DescribedFinding {
+                    finding,
+                    text: finding.verdict.describe(),
+                })
+                .collect(),
+        })
     }
 
     /// Sets the kernel `compat` relocates onto: a vmlinux, vmlinuz or raw BTF.

@@ -119,23 +119,35 @@ impl Reason {
     }
 }
 
+impl Verdict {
+    /// The verdict in words, for people.
+    pub fn describe(&self) -> String {
+        match self {
+            Verdict::Identical { saved_bytes } => {
+                format!("identical: a current dedup merges it ({saved_bytes} bytes)")
+            }
+            Verdict::Different { path, split, base } => {
+                format!("different at {path}: {split} vs {base}")
+            }
+            Verdict::Unmergeable { reason } => {
+                format!("equivalent, not mergeable: {}", reason.describe())
+            }
+        }
+    }
+}
+
 impl Explanation {
     /// One line per finding, then the counts.
     pub fn to_text(&self) -> String {
         let mut s = String::new();
         for f in &self.findings {
-            let what = format!("[{}] {} = base [{}]", f.split_id, f.name, f.base_id);
-            s += &match &f.verdict {
-                Verdict::Identical { saved_bytes } => {
-                    format!("{what}: identical: a current dedup merges it ({saved_bytes} bytes)\n")
-                }
-                Verdict::Different { path, split, base } => {
-                    format!("{what}: different at {path}: {split} vs {base}\n")
-                }
-                Verdict::Unmergeable { reason } => {
-                    format!("{what}: equivalent, not mergeable: {}\n", reason.describe())
-                }
-            };
+            s += &format!(
+                "[{}] {} = base [{}]: {}\n",
+                f.split_id,
+                f.name,
+                f.base_id,
+                f.verdict.describe()
+            );
         }
         let c = self.counts;
         s += &format!(

@@ -164,6 +164,20 @@ test('charts, module detail with the type graph', async () => {
   assert.match(await page.textContent('#detail-body'), /STRUCT/);
   assert.match(await page.textContent('#detail-body'), /FULL/);
   assert.match(page.url(), /#view=module&module=sample%2Fnfs\.btf\.xz/);
+  // The explainer's verdicts, as `btfscope explain --json` gives them.
+  const x = JSON.parse(execFileSync(CLI, ['explain', '-B', SAMPLE_BASE, SAMPLE_MODULES[0], '--json'], { encoding: 'utf8' }));
+  await page.waitForSelector('#explain-summary');
+  assert.equal(
+    await page.textContent('#explain-summary'),
+    `${x.counts.identical} identical (a current dedup saves ${x.redup_saved_bytes.toLocaleString('en-US')} bytes), ${x.counts.different} different, ${x.counts.unmergeable} equivalent but not mergeable`,
+  );
+  const findings = await page.$$eval('.findings tbody tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+  assert.equal(findings.length, x.findings.length);
+  // nfs's stale copy of `struct module`: identical, merged by a current dedup.
+  const cli = x.findings.find((f) => f.name === 'struct module');
+  assert.equal(cli.verdict.verdict, 'identical');
+  const shown = findings.find(([name]) => name === 'struct module');
+  assert.deepEqual(shown, ['struct module', `[${cli.base_id}]`, `identicalidentical: a current dedup merges it (${cli.verdict.saved_bytes} bytes)`]);
   await page.screenshot({ path: screenshotPath('module-detail') });
 });
 

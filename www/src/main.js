@@ -163,6 +163,9 @@ function onCore(msg) {
     case 'graph':
       onGraph(msg);
       break;
+    case 'explain':
+      if (msg.key === graphKey) renderExplain(msg);
+      break;
     case 'compat-rows':
       msg.indexes.forEach((index, i) => state.compat.outcomes.set(index, msg.outcomes[i]));
       renderCompat();
@@ -433,6 +436,28 @@ function renderDetail() {
 
 const fact = (term, value) => [h('dt', null, term), h('dd', null, value)];
 
+// The explainer's findings: the module's types that duplicate or almost
+// duplicate a vmlinux type, with the verdict in words.
+const VERDICT_LABEL = { identical: 'identical', different: 'different', unmergeable: 'not mergeable' };
+function renderExplain({ explanation, error }) {
+  if (error) return fill($('detail-explain'), h('p', { class: 'error-text' }, `The explainer failed: ${error}`));
+  const { counts, redup_saved_bytes: saved, findings } = explanation;
+  fill(
+    $('detail-explain'),
+    h('h3', null, 'Duplicates of vmlinux types'),
+    h('p', { class: 'hint', id: 'explain-summary' },
+      `${count(counts.identical)} identical (a current dedup saves ${count(saved)} bytes), ${count(counts.different)} different, ${count(counts.unmergeable)} equivalent but not mergeable`),
+    findings.length
+      ? h('table', { class: 'kinds findings' },
+        h('thead', null, h('tr', null, h('th', null, 'type'), h('th', null, 'vmlinux'), h('th', null, 'verdict'))),
+        h('tbody', null, findings.map((f) => {
+          const verdict = f.verdict.verdict;
+          return h('tr', { class: verdict }, h('td', { title: `[${f.split_id}] ${f.kind}` }, f.name), h('td', { class: 'num' }, `[${f.base_id}]`), h('td', null, VERDICT_LABEL[verdict] ?? verdict, h('div', { class: 'why' }, f.text)));
+        })))
+      : null,
+  );
+}
+
 function requestGraph(row) {
   const key = `${state.run ? state.run.id : 0}:${row.path}`;
   if (key === graphKey) return;
@@ -445,6 +470,7 @@ function requestGraph(row) {
   }
   graphKey = key;
   fill($('graph-note'), 'Building the type graph…');
+  fill($('detail-explain'), state.base ? h('p', { class: 'hint' }, 'Comparing the module\'s types with vmlinux…') : null);
   const base = state.base ? state.files[state.base.index].file : null;
   core.graph(key, base, entry.file, null);
 }

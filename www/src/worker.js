@@ -164,8 +164,17 @@ async function pass(indexes, files, analyse) {
 async function graph({ key, base, module, expand }) {
   const session = new core.wasm.Session(base ? await read(base) : undefined);
   try {
-    const value = session.graph(await read(module), expand ?? undefined);
+    const bytes = await read(module);
+    const value = session.graph(bytes, expand ?? undefined);
     postMessage({ type: 'graph', key, expand: expand ?? null, graph: value });
+    // The module's first graph comes with the explainer's findings, after it.
+    if (expand === null && base) {
+      try {
+        postMessage({ type: 'explain', key, explanation: session.explain(bytes) });
+      } catch (e) {
+        postMessage({ type: 'explain', key, error: errorText(e) });
+      }
+    }
   } finally {
     session.free();
   }
