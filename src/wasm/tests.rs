@@ -133,6 +133,22 @@ fn a_broken_base_is_refused() {
 }
 
 #[wasm_bindgen_test]
+fn the_explainer_finds_nfs_stale_struct_module() {
+    let x = on_vmlinux().explain(NFS).unwrap();
+    assert!(number(&get(&x, "counts"), "identical") >= 1.0);
+    let module = Array::from(&get(&x, "findings"))
+        .iter()
+        .find(|f| get(f, "name") == "struct module")
+        .expect("struct module is a finding");
+    assert_eq!(get(&get(&module, "verdict"), "verdict"), "identical");
+    let text = get(&module, "text").as_string().unwrap();
+    assert!(
+        text.starts_with("identical: a current dedup merges it"),
+        "{text}"
+    );
+}
+
+#[wasm_bindgen_test]
 fn type_graph_of_a_module_and_an_expanded_base_type() {
     let session = on_vmlinux();
     let g = session.graph(NFS, None).unwrap();
