@@ -48,6 +48,14 @@ impl<'a> BtfBuilder<'a> {
         Self::with_base(Some(base))
     }
 
+    /// Makes room for `bytes` more bytes of type records: a builder whose
+    /// final size is roughly known then fills one buffer instead of copying
+    /// into ever bigger ones (which, at the end, holds both the full buffer
+    /// and one twice its size).
+    pub fn reserve_type_bytes(&mut self, bytes: usize) {
+        self.btf.types.to_mut().reserve(bytes);
+    }
+
     fn with_base(base: Option<&'a Btf<'a>>) -> Self {
         let btf = Btf {
             header: Header {
