@@ -9,6 +9,11 @@ use crate::dedup::IdSet;
 /// Components this large or larger get their closure precomputed.
 const HUB_MIN_TYPES: usize = 64;
 
+/// Closure bitmaps may take up to this many bytes per byte of the base's
+/// type records (vmlinux: 10 MB for its 2.5 MB of types, ~800 bitmaps; it
+/// has far fewer big components).
+const HUB_BYTES_PER_TYPE_BYTE: usize = 4;
+
 /// The base's type graph, computed once per base.
 pub(super) struct BaseGraph {
     /// `ids[offs[id]..offs[id + 1]]` are the ids base type `id` refers to.
@@ -37,7 +42,15 @@ impl BaseGraph {
             hub_of: vec![NO_HUB; base.type_count() as usize],
             hubs: Vec::new(),
         };
-        for component in graph.big_components() {
+        // Each closure is a bitmap of the whole base: their number is kept
+        // to what the base's own size pays for (a crafted base could hold
+        // thousands of big components), the biggest components first.
+        let bitmap_bytes = (base.type_count() as usize).div_ceil(64) * 8;
+        let kept = (HUB_BYTES_PER_TYPE_BYTE * base.type_bytes().len()) / bitmap_bytes.max(1);
+        let mut components = graph.big_components();
+        components.sort_by_key(|c| std::cmp::Reverse(c.len()));
+        components.truncate(kept);
+        for component in components {
             let mut closure = vec![0u64; (base.type_count() as usize).div_ceil(64)];
             let mut todo = component.clone();
             for &id in &todo {
@@ -185,4 +198,54 @@ pub(super) fn reach(btf: &Btf, graph: Option<&BaseGraph>) -> IdSet {
         }
     }
     IdSet::from_bits(seen)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::btf::BtfBuilder;
+
+    /// `rings` pointer cycles of `len` structs each: struct i.k points to
+    /// struct i.(k+1), the last back to the first.
+    fn rings(rings: u32, len: u32) -> Btf<'static> {
+        let mut b = BtfBuilder::new();
+        for r in 0..rings {
+            let first = 1 + r * 2 * len;
+            for k in 0..len {
+                // Struct, then the pointer to the next struct (2 ids each).
+                let s = b.add_struct(&format!("s{r}_{k}"), 8);
+                let next = if k + 1 == len { first } else { s + 2 };
+                b.add_field("next", s + 1, 0, 0).unwrap();
+                b.add_ptr(next);
+            }
+        }
+        b.finish()
+    }
+
+    #[test]
+    fn closures_are_bounded_by_the_base_size_and_reach_is_unchanged() {
+        // 1,000 components of 64 structs: all their closures would take
+        // 16 MB against 2.3 MB of type records.
+        let base = rings(1000, 64);
+        let graph = BaseGraph::new(&base);
+        let bitmap = (base.type_count() as usize).div_ceil(64) * 8;
+        assert!(!graph.hubs.is_empty());
+        assert!(graph.hubs.len() * bitmap <= HUB_BYTES_PER_TYPE_BYTE * base.type_bytes().len());
+        assert!(graph.hubs.len() < 1000, "{} closures", graph.hubs.len());
+
+        // A module pointing into every tenth ring reaches the same types
+        // with and without the precomputed closures.
+        let mut m = BtfBuilder::new_split(&base);
+        for r in (0..1000).step_by(10) {
+            m.add_ptr(1 + r * 128);
+        }
+        let module = m.finish();
+        let with = reach(&module, Some(&graph));
+        let without = reach(&module, None);
+        assert_eq!(
+            with.iter().collect::<Vec<_>>(),
+            without.iter().collect::<Vec<_>>()
+        );
+        assert_eq!(with.len(), 100 * 128);
+    }
 }
