@@ -24,7 +24,7 @@ use std::collections::HashMap;
 
 use btfscope::analyze::full::{full_split, FullIndex};
 use btfscope::btf::Btf;
-use btfscope::dedup::{dedup, dedup_split, BaseIndex, Compat};
+use btfscope::dedup::{dedup, dedup_owned, dedup_split, BaseIndex, Compat};
 use rawbtf::*;
 
 /// splitmix64: small, good enough, and the same everywhere.
@@ -490,6 +490,15 @@ struct Outcome {
     refused: bool,
 }
 
+/// The consuming variant the encoder uses gives the same answer.
+fn same_when_owned(btf: &Btf) -> Result<(), String> {
+    let owned = dedup_owned(btf.clone()).map(|b| b.to_bytes()).ok();
+    match owned == dedup(btf).map(|b| b.to_bytes()).ok() {
+        true => Ok(()),
+        false => Err("dedup_owned differs from dedup".into()),
+    }
+}
+
 /// Graph `seed`: a base BTF (of one unit when `one_unit_base`, which
 /// usually makes it a deduplication fixed point), and a split BTF on it for
 /// odd seeds.
@@ -528,6 +537,7 @@ fn run(seed: u64, hostile_shapes: bool) -> Result<Outcome, String> {
     let base_btf = Btf::parse(&base_raw).map_err(|e| format!("base parse: {e}"))?;
     let Some(module_raw) = module_raw else {
         let ours = dedup(&base_btf);
+        same_when_owned(&base_btf)?;
         let outcome = outcome(base_btf.local_len(), &ours);
         agree(
             ours.map(|b| b.to_bytes()),
@@ -537,6 +547,7 @@ fn run(seed: u64, hostile_shapes: bool) -> Result<Outcome, String> {
         return Ok(outcome);
     };
     let btf = Btf::parse_split(&module_raw, &base_btf).map_err(|e| format!("split parse: {e}"))?;
+    same_when_owned(&btf)?;
     let index =
         BaseIndex::with_compat(&base_btf, Compat::Libbpf1_7).map_err(|e| format!("index: {e}"))?;
     let ours = dedup_split(&index, &btf);

@@ -229,7 +229,7 @@ fn encode(args: EncodeArgs) -> Result<()> {
     let btf = if args.no_dedup {
         btf
     } else {
-        pool.install(|| btfscope::dedup::dedup(&btf))?
+        pool.install(|| btfscope::dedup::dedup_owned(btf))?
     };
     std::fs::write(&args.output, btf.to_bytes_in(report.endian)).map_err(|e| {
         Error::new(ErrorKind::Io, e.to_string()).in_file(args.output.display().to_string())

@@ -181,7 +181,7 @@ pub fn encode<'b>(
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<(Btf<'b>, Report)> {
     let (btf, report) = encode_raw(elf_data, base, opts, progress)?;
-    Ok((crate::dedup::dedup(&btf)?, report))
+    Ok((crate::dedup::dedup_owned(btf)?, report))
 }
 
 /// [`encode`] on a compact ELF file ([`compact`]), which is freed before
@@ -195,7 +195,7 @@ pub fn encode_compact<'b>(
     let (btf, report) =
         encode_raw(&elf.bytes, base, opts, progress).map_err(|e| elf.original_error(e))?;
     drop(elf);
-    Ok((crate::dedup::dedup(&btf)?, report))
+    Ok((crate::dedup::dedup_owned(btf)?, report))
 }
 
 /// [`encode`] without the deduplication. The result no longer refers to
