@@ -2,8 +2,9 @@
 //! input is or produces, not a fixed size. Each decompression used to take a
 //! 64 KiB read buffer, and a scan of an image tries up to 32 streams: 2 MiB
 //! of fresh, zeroed memory for a file of a few KiB (under AddressSanitizer,
-//! which keeps freed memory in quarantine, zeroing and faulting it in took
-//! about a fifth of the `intake_open` fuzz target's time).
+//! which keeps freed memory in quarantine, zeroing and faulting in fresh
+//! memory took about a fifth of the `intake_open` fuzz target's time, these
+//! buffers a fifth of that).
 //!
 //! Its own test binary: it counts allocations with a global allocator (per
 //! thread, so tests running in parallel do not see each other's).
