@@ -3,6 +3,8 @@
 //! the real Debian kernel (when fetched) FULL against SPLIT for every
 //! module and the nfs.ko `struct module` verdict.
 
+#[path = "common/cli.rs"]
+mod cli;
 #[path = "common/kernel.rs"]
 mod kernel;
 
@@ -366,19 +368,13 @@ fn report_and_verify_commands() {
     std::fs::create_dir_all(&dir).unwrap();
     let json = dir.join("report.json");
     let bin = env!("CARGO_BIN_EXE_btfscope");
-    let out = Command::new(bin)
-        .args(["report", "-j", "2", "--text", "--json"])
-        .arg(&json)
-        .arg("-B")
-        .arg(fixture("vmlinux.btf.xz"))
-        .arg(fixture("nfs.btf.xz"))
-        .arg(fixture("cast_common.btf"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = cli::succeed(
+        cli::btfscope(["report", "-j", "2", "--text", "--json"])
+            .arg(&json)
+            .arg("-B")
+            .arg(fixture("vmlinux.btf.xz"))
+            .arg(fixture("nfs.btf.xz"))
+            .arg(fixture("cast_common.btf")),
     );
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("Top 10 modules by FULL size"), "{text}");
@@ -460,19 +456,8 @@ fn real_kernel_full_is_at_least_split_and_nfs_struct_module_is_stale() {
 
 #[test]
 fn explain_diff_and_graph_commands_on_the_fixtures() {
-    let bin = env!("CARGO_BIN_EXE_btfscope");
     let run = |args: &[&str]| {
-        let out = Command::new(bin)
-            .args(args)
-            .arg("-B")
-            .arg(fixture("vmlinux.btf.xz"))
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let out = cli::succeed(cli::btfscope(args).arg("-B").arg(fixture("vmlinux.btf.xz")));
         String::from_utf8(out.stdout).unwrap()
     };
     let nfs = fixture("nfs.btf.xz");
@@ -554,16 +539,10 @@ fn analyses_survive_corrupted_modules() {
 
 #[test]
 fn split_command_has_a_full_column() {
-    let out = Command::new(env!("CARGO_BIN_EXE_btfscope"))
-        .args(["split", "--full", "--json", "-B"])
-        .arg(fixture("vmlinux.btf.xz"))
-        .arg(fixture("nfs.btf.xz"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = cli::succeed(
+        cli::btfscope(["split", "--full", "--json", "-B"])
+            .arg(fixture("vmlinux.btf.xz"))
+            .arg(fixture("nfs.btf.xz")),
     );
     let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let sizes = &r["modules"][0]["sizes"];

@@ -2,6 +2,9 @@
 //! 6.11 build out-of-tree modules: our intake reads its BTF on that base, as
 //! libbpf 1.7's `btf__parse` does. Also split BTF on split BTF.
 
+#[path = "common/cli.rs"]
+mod cli;
+
 use std::ffi::CString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -118,16 +121,7 @@ fn module_with_distilled_base_reads_as_libbpf_reads_it() {
     assert_eq!(dbase.to_bytes(), lbase_raw);
 
     // And the CLI reads the module without -B.
-    let out = Command::new(env!("CARGO_BIN_EXE_btfscope"))
-        .arg("dump")
-        .arg(&elf)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = cli::succeed(cli::btfscope(["dump"]).arg(&elf));
     assert_eq!(String::from_utf8(out.stdout).unwrap(), text(&ours));
     std::fs::remove_dir_all(&dir).unwrap();
 }
