@@ -2,6 +2,8 @@
 //! called from a Web Worker (www/src/worker.js). Files arrive as bytes,
 //! results leave as plain JS objects; all analysis is the library's.
 
+use std::sync::atomic::{AtomicU32, Ordering};
+
 use js_sys::{Array, Uint8Array};
 use rayon::prelude::*;
 use self_cell::self_cell;
@@ -23,9 +25,32 @@ use crate::{Error, ErrorKind, Result};
 #[cfg(feature = "threads")]
 pub use wasm_bindgen_rayon::init_thread_pool;
 
+/// The page's number for the worker this core runs in, shared by all its
+/// threads (their memory is shared), so that its panics can be told apart
+/// from those of a worker the page has already replaced.
+static WORKER_GENERATION: AtomicU32 = AtomicU32::new(0);
+
+#[wasm_bindgen(inline_js = "export function announce_panic(generation, message) {
+    new BroadcastChannel('btfscope-panic').postMessage({ generation, message });
+}")]
+extern "C" {
+    /// Tells the page directly: a panic in a pool thread leaves the worker
+    /// waiting for it forever, unable to report anything itself.
+    fn announce_panic(generation: u32, message: String);
+}
+
 #[wasm_bindgen(start)]
 fn start() {
-    console_error_panic_hook::set_once();
+    std::panic::set_hook(Box::new(|info| {
+        console_error_panic_hook::hook(info);
+        announce_panic(WORKER_GENERATION.load(Ordering::Relaxed), info.to_string());
+    }));
+}
+
+/// Sets the number the page gave this worker (see `announce_panic`).
+#[wasm_bindgen(js_name = setWorkerGeneration)]
+pub fn set_worker_generation(generation: u32) {
+    WORKER_GENERATION.store(generation, Ordering::Relaxed);
 }
 
 /// Threads analyses run on: the pool's size, or 1 in the non-threaded build.

@@ -107,6 +107,56 @@ test('real files through the file input: base detected, a bad file reported, the
   await page.screenshot({ path: screenshotPath('real-files-table') });
 });
 
+// Every analysis worker gets a fault: copying the bytes of a file named
+// `victim` into the core throws, inside the call into wasm, as a trap
+// would. It kills each fresh worker the page starts, too.
+function killWorkersOn(victim) {
+  const inject = (worker) =>
+    worker
+      .evaluate((name) => {
+        const doomed = new WeakSet();
+        const arrayBuffer = Blob.prototype.arrayBuffer;
+        Blob.prototype.arrayBuffer = async function () {
+          const buffer = await arrayBuffer.call(this);
+          if (this.name === name) doomed.add(buffer);
+          return buffer;
+        };
+        const set = Uint8Array.prototype.set;
+        Uint8Array.prototype.set = function (source, offset) {
+          if (source && doomed.has(source.buffer)) throw new WebAssembly.RuntimeError('unreachable');
+          return set.call(this, source, offset);
+        };
+      }, victim)
+      // Pool threads wait inside wasm and never answer; closed workers neither.
+      .catch(() => {});
+  page.workers().forEach(inject);
+  page.on('worker', inject);
+  return () => page.off('worker', inject);
+}
+
+test('a worker that dies is restarted: the file it died on is reported, the others analysed', { skip: !haveKernel && !needKernel && 'no kernel in ~/.cache/btfscope' }, async () => {
+  const modules = ['fs/nfs/nfs.ko', 'net/key/af_key.ko', 'net/vmw_vsock/vsock_loopback.ko', 'fs/btrfs/btrfs.ko'].map((m) => join(MODULES, m));
+  const victim = join(mkdtempSync(join(tmpdir(), 'btfscope-victim-')), 'kills-the-worker.ko');
+  copyFileSync(join(MODULES, 'net/vmw_vsock/vmw_vsock_virtio_transport.ko'), victim);
+  const healed = killWorkersOn(basename(victim));
+  try {
+    await page.setInputFiles('#pick-files', [VMLINUX, modules[0], modules[1], victim, modules[2], modules[3]]);
+    await done();
+  } finally {
+    healed();
+  }
+  const rows = await tableRows();
+  assert.equal(rows.length, 5);
+  const died = rows.find((r) => r.path === basename(victim));
+  assert.match(died.cells[STATUS], /^error: the analysis worker died on this file and was restarted for the others \(.*unreachable\)$/);
+  const expected = cliReport(VMLINUX, modules);
+  const sizes = cliSplit(VMLINUX, modules);
+  for (const row of rows.filter((r) => r !== died)) {
+    assertRowMatchesCli(row, modules.find((m) => m.endsWith(`/${row.path}`)), expected.get(row.path), sizes.get(row.path));
+  }
+  await page.screenshot({ path: screenshotPath('worker-died') });
+});
+
 test('files dropped on the page are analysed', async () => {
   await page.goto(`${server.url}#view=modules`);
   await done();

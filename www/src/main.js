@@ -93,6 +93,9 @@ function start(files, source) {
     fullTotalBytes: 0,
     fullDone: 0,
     fullDoneBytes: 0,
+    rowOf: null, // the row of each file the worker was given, once resumed (see resumeRun)
+    inFlight: null, // { pass, rows } of the batch the core is working on
+    restarts: 0,
   };
   setPhase('running');
   const base = state.baseChoice === 'auto' ? 'auto' : state.baseChoice === 'none' ? null : state.baseChoice;
@@ -144,9 +147,11 @@ function onCore(msg) {
     case 'base':
       onBase(msg);
       break;
+    case 'batch':
+      state.run.inFlight = { pass: msg.pass, rows: msg.indexes.map(rowOf) };
+      break;
     case 'rows':
-      msg.indexes.forEach((index, i) => onOutcome(msg.pass, state.rows[index], msg.outcomes[i], msg.hashes && msg.hashes[i]));
-      scheduleRender();
+      onRows(msg);
       break;
     case 'sizes':
       msg.sizes.forEach((size, i) => (state.rows[i].file_bytes = size));
@@ -182,6 +187,18 @@ function onCore(msg) {
   }
 }
 
+function onRows({ pass, indexes, outcomes, hashes }) {
+  const rows = indexes.map(rowOf);
+  rows.forEach((row, i) => onOutcome(pass, state.rows[row], outcomes[i], hashes && hashes[i]));
+  // That batch is done; unless the core took another, it works on none.
+  const inFlight = state.run.inFlight;
+  if (inFlight && inFlight.pass === pass && inFlight.rows[0] === rows[0]) state.run.inFlight = null;
+  scheduleRender();
+}
+
+/** The row of the worker's file `index`. */
+const rowOf = (index) => (state.run.rowOf ? state.run.rowOf[index] : index);
+
 function onOutcome(pass, row, outcome, sha256) {
   const run = state.run;
   if (sha256) row.file_sha256 = sha256;
@@ -210,6 +227,7 @@ function onOutcome(pass, row, outcome, sha256) {
 
 function onQuickPassDone() {
   const run = state.run;
+  if (run.pass !== 'shipped') return; // a run resumed in its full pass
   const readable = state.rows.filter((r) => r.status === 'shipped');
   Object.assign(run, { pass: 'full', shippedMs: performance.now() - run.started, fullTotal: readable.length, fullTotalBytes: readable.reduce((a, r) => a + r.file_bytes, 0) });
   // For the benchmark: when the table first had every module's sizes.
@@ -240,8 +258,48 @@ function onCoreError({ request, message }) {
     fill($('graph-note'), `The type graph could not be built: ${message}`);
     return;
   }
-  showError(request === 'run' ? `Analysis failed: ${message}` : `The analysis core failed to start: ${message}`);
-  if (state.run && state.run.phase === 'running') finish('failed');
+  const running = state.run && state.run.phase === 'running';
+  if (running && state.run.inFlight && state.run.restarts < MAX_RESTARTS) return recoverRun(message);
+  showError(request === 'run' ? `Analysis failed: ${message}` : `The analysis core failed: ${message}`);
+  if (running) finish('failed');
+}
+
+// Each restart reports a file or isolates a batch, so a run always moves
+// on; this only stops a core that keeps dying for no file's sake.
+const MAX_RESTARTS = 32;
+
+// The worker died (a trap, a panic in a pool thread) on the batch it was
+// working on. A fresh worker takes the rest of the run; a batch of several
+// files is analysed again one file at a time, so that the file that kills
+// the worker is found: that one is reported and skipped.
+function recoverRun(message) {
+  const run = state.run;
+  const suspects = run.inFlight.rows;
+  run.inFlight = null;
+  run.restarts += 1;
+  core.cancel();
+  if (suspects.length === 1) {
+    const error = `the analysis worker died on this file and was restarted for the others (${message})`;
+    onOutcome(run.pass, state.rows[suspects[0]], { status: 'failed', error });
+    scheduleRender();
+  } else {
+    run.isolate = suspects;
+  }
+  resumeRun();
+}
+
+// Gives the fresh worker the base and the modules not done yet, saying
+// which the quick pass already read.
+function resumeRun() {
+  const run = state.run;
+  const todo = state.rows.filter((r) => r.status === 'pending' || r.status === 'shipped');
+  run.rowOf = [...(state.base ? [state.base.index] : []), ...todo.map((r) => r.index)];
+  const fileOf = new Map(run.rowOf.map((row, index) => [row, index]));
+  const resume = {
+    shipped: todo.filter((r) => r.status === 'shipped').map((r) => fileOf.get(r.index)),
+    isolate: (run.isolate || []).filter((row) => fileOf.has(row)).map((row) => fileOf.get(row)),
+  };
+  core.run(run.rowOf.map((row) => state.files[row].file), state.base ? 0 : null, resume);
 }
 
 function showError(message) {

@@ -24,18 +24,33 @@ self.onmessage = (event) => {
 const threadsWanted = (requested) =>
   Math.max(1, Math.min(requested || navigator.hardwareConcurrency || 1, 16));
 
-async function load({ threads }) {
+async function load({ threads, generation }) {
   const threaded = self.crossOriginIsolated && typeof SharedArrayBuffer === 'function';
   const wasm = threaded
     ? await import(/* webpackChunkName: "core-threads" */ '../../pkg/threads/btfscope.js')
     : await import(/* webpackChunkName: "core-single" */ '../../pkg/single/btfscope.js');
   const exports = await wasm.default();
+  wasm.setWorkerGeneration(generation);
   if (threaded) await wasm.initThreadPool(threadsWanted(threads));
   return { wasm, memory: exports.memory, threaded };
 }
 
 const read = async (file) => new Uint8Array(await file.arrayBuffer());
-const readAll = (files) => Promise.all(files.map(read));
+// A file that cannot be read (changed or removed since it was dropped)
+// comes back as its Error: it fails alone, the others go on.
+const readAll = (files) => Promise.all(files.map((file) => read(file).catch((e) => e)));
+const EMPTY = new Uint8Array();
+
+/**
+ * Calls `analyse(buffers)` with every unread file as no bytes; the
+ * outcomes it returns (through `outcomesOf`) then say why they were not read.
+ */
+function analyseRead(read, analyse, outcomesOf = (result) => result) {
+  const result = analyse(read.map((b) => (b instanceof Error ? EMPTY : b)));
+  read.forEach((b, i) => b instanceof Error && (outcomesOf(result)[i] = { status: 'failed', error: `could not read the file: ${errorText(b)}` }));
+  return result;
+}
+const readBytes = (read) => read.map((b) => (b instanceof Error ? undefined : b));
 
 // Files are hashed so that a report can later be checked against them: by
 // the browser's own SHA-256 in a worker of their own (secure contexts),
@@ -89,7 +104,8 @@ async function findBase(files) {
   let best = null;
   for (const [index, file] of files.entries()) {
     if (isModulePath(file.name)) continue;
-    const types = core.wasm.baseTypes(await read(file));
+    // Unreadable, it is not the base; the module passes report it.
+    const types = core.wasm.baseTypes(await read(file).catch(() => EMPTY));
     if (types !== undefined && (!best || types > best.types)) best = { index, types };
   }
   return best;
@@ -105,57 +121,73 @@ async function chooseBase(files, base) {
 
 // Two passes over the modules: the quick one (sizes and kinds as shipped)
 // fills the table in seconds; the full one (FULL BTF, the report's rows)
-// follows on the modules the quick pass could read.
-async function run({ files, base }) {
+// follows on the modules the quick pass could read. Each batch is
+// announced before the core takes it: if the worker dies, the page knows
+// which files it was working on (see `Core.run` for `resume`).
+async function run({ files, base, resume }) {
   // Asking a File its size can take a round trip to the browser: done here,
-  // not on the page's thread.
-  postMessage({ type: 'sizes', sizes: files.map((f) => f.size) });
+  // not on the page's thread. A resumed run's page knows the sizes and base.
+  if (!resume) postMessage({ type: 'sizes', sizes: files.map((f) => f.size) });
   const chosen = await chooseBase(files, base);
   const baseBytes = chosen ? await read(files[chosen.index]) : undefined;
-  postMessage({
-    type: 'base',
-    index: chosen ? chosen.index : null,
-    types: chosen ? chosen.types : 0,
-    sha256: baseBytes ? await sha256(baseBytes) : null,
-  });
-  const session = new core.wasm.Session(baseBytes);
-  try {
-    const modules = files.map((_, i) => i).filter((i) => !chosen || i !== chosen.index);
-    const readable = [];
-    const hashing = new Hashing();
-    await pass(modules, files, async (indexes, bytes) => {
-      const outcomes = session.shipped(bytes);
-      indexes.forEach((index, i) => outcomes[i].status === 'ok' && readable.push(index));
-      await hashing.add(bytes, (hashes) => postMessage({ type: 'rows', pass: 'shipped', indexes, outcomes, hashes }));
+  if (!resume) {
+    postMessage({
+      type: 'base',
+      index: chosen ? chosen.index : null,
+      types: chosen ? chosen.types : 0,
+      sha256: baseBytes ? await sha256(baseBytes) : null,
     });
-    await hashing.drain();
-    postMessage({ type: 'pass-done', pass: 'shipped' });
-    await pass(readable, files, async (indexes, bytes) => {
-      const { outcomes, fulls } = session.analyze(indexes.map((i) => files[i].name), bytes);
-      await hashing.add(fulls, (hashes) => {
-        hashes.forEach((hash, i) => hash && (outcomes[i].value.full_sha256 = hash));
-        postMessage({ type: 'rows', pass: 'full', indexes, outcomes });
-      });
-    });
-    await hashing.drain();
-  } finally {
-    session.free();
   }
+  // Not freed if a call fails: one that died inside the core leaves the
+  // session borrowed, and the page replaces this worker.
+  const session = new core.wasm.Session(baseBytes);
+  const shipped = new Set(resume ? resume.shipped : []);
+  const alone = new Set(resume ? resume.isolate : []);
+  const modules = files.map((_, i) => i).filter((i) => (!chosen || i !== chosen.index) && !shipped.has(i));
+  const readable = [...shipped];
+  const hashing = new Hashing();
+  await pass(modules, files, alone, async (indexes, read) => {
+    postMessage({ type: 'batch', pass: 'shipped', indexes });
+    const outcomes = analyseRead(read, (bytes) => session.shipped(bytes));
+    indexes.forEach((index, i) => outcomes[i].status === 'ok' && readable.push(index));
+    await hashing.add(readBytes(read), (hashes) => postMessage({ type: 'rows', pass: 'shipped', indexes, outcomes, hashes }));
+  });
+  await hashing.drain();
+  postMessage({ type: 'pass-done', pass: 'shipped' });
+  readable.sort((a, b) => a - b);
+  await pass(readable, files, alone, async (indexes, read) => {
+    postMessage({ type: 'batch', pass: 'full', indexes });
+    const names = indexes.map((i) => files[i].name);
+    const { outcomes, fulls } = analyseRead(read, (bytes) => session.analyze(names, bytes), (result) => result.outcomes);
+    await hashing.add(fulls, (hashes) => {
+      hashes.forEach((hash, i) => hash && (outcomes[i].value.full_sha256 = hash));
+      postMessage({ type: 'rows', pass: 'full', indexes, outcomes });
+    });
+  });
+  await hashing.drain();
+  session.free();
   // Wasm memory never shrinks: its size now is the peak so far.
   postMessage({ type: 'done', memoryBytes: core.memory.buffer.byteLength });
 }
 
-// Calls `analyse(indexes, bytes)` batch by batch, reading the next batch
-// while the current one is analysed.
-async function pass(indexes, files, analyse) {
+// Calls `analyse(indexes, read)` batch by batch (`read`: see readAll),
+// reading the next batch while the current one is analysed. The files in
+// `alone` get a batch each.
+async function pass(indexes, files, alone, analyse) {
   // Big enough to keep every thread busy and many reads in flight.
-  const batch = Math.max(32, 16 * core.wasm.threadCount());
-  const batchAt = (first) => readAll(indexes.slice(first, first + batch).map((i) => files[i]));
-  let next = batchAt(0);
-  for (let first = 0; first < indexes.length; first += batch) {
-    const bytes = await next;
-    next = batchAt(first + batch);
-    await analyse(indexes.slice(first, first + batch), bytes);
+  const size = Math.max(32, 16 * core.wasm.threadCount());
+  const batches = [];
+  for (const index of indexes) {
+    const last = batches[batches.length - 1];
+    if (last && last.length < size && !alone.has(index) && !alone.has(last[0])) last.push(index);
+    else batches.push([index]);
+  }
+  const readBatch = (batch) => batch && readAll(batch.map((i) => files[i]));
+  let next = readBatch(batches[0]);
+  for (const [n, batch] of batches.entries()) {
+    const read = await next;
+    next = readBatch(batches[n + 1]);
+    await analyse(batch, read);
   }
 }
 
@@ -188,8 +220,9 @@ async function compat({ base, target, modules }) {
   try {
     session.setTarget(await read(target));
     const files = modules.map((m) => m.file);
-    await pass(files.map((_, i) => i), files, (positions, bytes) => {
-      const outcomes = session.compat(positions.map((i) => files[i].name), bytes);
+    await pass(files.map((_, i) => i), files, new Set(), (positions, read) => {
+      const names = positions.map((i) => files[i].name);
+      const outcomes = analyseRead(read, (bytes) => session.compat(names, bytes));
       postMessage({ type: 'compat-rows', indexes: positions.map((i) => modules[i].index), outcomes });
     });
   } finally {
