@@ -107,18 +107,20 @@ test('real files through the file input: base detected, a bad file reported, the
   await page.screenshot({ path: screenshotPath('real-files-table') });
 });
 
-// Every analysis worker gets a fault: copying the bytes of a file named
-// `victim` into the core throws, inside the call into wasm, as a trap
-// would. It kills each fresh worker the page starts, too.
-function killWorkersOn(victim) {
+// Faults in every worker of the page, fresh ones too: copying the bytes
+// of the file named `dies` into the core throws, inside the call into
+// wasm, as a trap would; reading the file named `unreadable` fails, as
+// for a file removed since it was dropped.
+function faultsInWorkers({ dies, unreadable }) {
   const inject = (worker) =>
     worker
-      .evaluate((name) => {
+      .evaluate(({ dies, unreadable }) => {
         const doomed = new WeakSet();
         const arrayBuffer = Blob.prototype.arrayBuffer;
         Blob.prototype.arrayBuffer = async function () {
+          if (this.name === unreadable) throw new DOMException('the file could not be read', 'NotReadableError');
           const buffer = await arrayBuffer.call(this);
-          if (this.name === name) doomed.add(buffer);
+          if (this.name === dies) doomed.add(buffer);
           return buffer;
         };
         const set = Uint8Array.prototype.set;
@@ -126,7 +128,7 @@ function killWorkersOn(victim) {
           if (source && doomed.has(source.buffer)) throw new WebAssembly.RuntimeError('unreachable');
           return set.call(this, source, offset);
         };
-      }, victim)
+      }, { dies, unreadable })
       // Pool threads wait inside wasm and never answer; closed workers neither.
       .catch(() => {});
   page.workers().forEach(inject);
@@ -134,24 +136,28 @@ function killWorkersOn(victim) {
   return () => page.off('worker', inject);
 }
 
-test('a worker that dies is restarted: the file it died on is reported, the others analysed', { skip: !haveKernel && !needKernel && 'no kernel in ~/.cache/btfscope' }, async () => {
+test('a worker that dies is restarted, the file it died on and an unreadable file are reported, the others analysed', { skip: !haveKernel && !needKernel && 'no kernel in ~/.cache/btfscope' }, async () => {
   const modules = ['fs/nfs/nfs.ko', 'net/key/af_key.ko', 'net/vmw_vsock/vsock_loopback.ko', 'fs/btrfs/btrfs.ko'].map((m) => join(MODULES, m));
-  const victim = join(mkdtempSync(join(tmpdir(), 'btfscope-victim-')), 'kills-the-worker.ko');
+  const dir = mkdtempSync(join(tmpdir(), 'btfscope-faults-'));
+  const [victim, unreadable] = ['kills-the-worker.ko', 'unreadable.ko'].map((name) => join(dir, name));
   copyFileSync(join(MODULES, 'net/vmw_vsock/vmw_vsock_virtio_transport.ko'), victim);
-  const healed = killWorkersOn(basename(victim));
+  copyFileSync(join(MODULES, 'net/vmw_vsock/vmw_vsock_virtio_transport.ko'), unreadable);
+  const healed = faultsInWorkers({ dies: basename(victim), unreadable: basename(unreadable) });
   try {
-    await page.setInputFiles('#pick-files', [VMLINUX, modules[0], modules[1], victim, modules[2], modules[3]]);
+    await page.setInputFiles('#pick-files', [VMLINUX, modules[0], modules[1], victim, modules[2], unreadable, modules[3]]);
     await done();
   } finally {
     healed();
   }
   const rows = await tableRows();
-  assert.equal(rows.length, 5);
+  assert.equal(rows.length, 6);
   const died = rows.find((r) => r.path === basename(victim));
   assert.match(died.cells[STATUS], /^error: the analysis worker died on this file and was restarted for the others \(.*unreachable\)$/);
+  const unread = rows.find((r) => r.path === basename(unreadable));
+  assert.equal(unread.cells[STATUS], 'error: could not read the file: the file could not be read');
   const expected = cliReport(VMLINUX, modules);
   const sizes = cliSplit(VMLINUX, modules);
-  for (const row of rows.filter((r) => r !== died)) {
+  for (const row of rows.filter((r) => r !== died && r !== unread)) {
     assertRowMatchesCli(row, modules.find((m) => m.endsWith(`/${row.path}`)), expected.get(row.path), sizes.get(row.path));
   }
   await page.screenshot({ path: screenshotPath('worker-died') });
