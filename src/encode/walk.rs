@@ -254,6 +254,14 @@ impl<'a, 'u> Walker<'a, 'u> {
 
     /// Reads the next DIE among the current siblings; `None` at their end.
     fn next_die(&mut self) -> WResult<Option<Die<'a>>> {
+        self.next_die_unread(|_| false)
+    }
+
+    /// [`next_die`](Self::next_die) where DIEs whose tag is `unread` come back
+    /// with only their offset, tag and children flag: most DIEs of function
+    /// bodies are never looked at, and decoding their attributes (names
+    /// above all) was most of the walk.
+    fn next_die_unread(&mut self, unread: impl Fn(DwTag) -> bool) -> WResult<Option<Die<'a>>> {
         if self.entries.is_empty() {
             return Ok(None);
         }
@@ -267,6 +275,10 @@ impl<'a, 'u> Walker<'a, 'u> {
             has_children: abbrev.has_children(),
             ..Die::default()
         };
+        if unread(die.tag) {
+            self.entries.skip_attributes(abbrev.attributes())?;
+            return Ok(Some(die));
+        }
         for spec in abbrev.attributes() {
             let attr = self.entries.read_attribute(*spec)?;
             if attr.name() == DW_AT_location {
@@ -320,11 +332,17 @@ impl<'a, 'u> Walker<'a, 'u> {
         off.map_or(0, |o| o.0 as u32 + 1)
     }
 
-    /// Skips the children of a DIE we do not look into.
+    /// Skips the children of a DIE we do not look into, and theirs,
+    /// without decoding their attributes.
     fn skip_children(&mut self, die: &Die<'a>) -> WResult<()> {
-        if die.has_children {
-            while let Some(child) = self.next_die()? {
-                self.skip_children(&child)?;
+        let mut depth = usize::from(die.has_children);
+        while depth > 0 && !self.entries.is_empty() {
+            match self.entries.read_abbreviation()? {
+                Some(abbrev) => {
+                    self.entries.skip_attributes(abbrev.attributes())?;
+                    depth += usize::from(abbrev.has_children());
+                }
+                None => depth -= 1,
             }
         }
         Ok(())
@@ -671,7 +689,9 @@ impl<'a, 'u> Walker<'a, 'u> {
             return Ok(());
         }
         let mut param_idx = 0;
-        while let Some(child) = self.next_die()? {
+        while let Some(child) =
+            self.next_die_unread(|t| is_block(t) || FUNCTION_LOCALS.contains(&t))?
+        {
             match child.tag {
                 DW_TAG_formal_parameter => {
                     let p = self.parameter(&child, param_idx)?;
@@ -695,18 +715,7 @@ impl<'a, 'u> Walker<'a, 'u> {
                     }
                     self.skip_children(&child)?;
                 }
-                // Locals are never encoded (not top level).
-                DW_TAG_variable
-                | DW_TAG_label
-                | DW_TAG_call_site
-                | DW_TAG_call_site_parameter
-                | DW_TAG_GNU_call_site
-                | DW_TAG_GNU_call_site_parameter
-                | DW_TAG_dwarf_procedure
-                | DW_TAG_template_type_parameter
-                | DW_TAG_template_value_parameter
-                | DW_TAG_GNU_template_parameter_pack
-                | DW_TAG_GNU_formal_parameter_pack => self.skip_children(&child)?,
+                t if FUNCTION_LOCALS.contains(&t) => self.skip_children(&child)?,
                 _ => {
                     let made = self.process(&child, false)?;
                     self.file(child.offset, made);
@@ -721,16 +730,13 @@ impl<'a, 'u> Walker<'a, 'u> {
         if !die.has_children {
             return Ok(());
         }
-        while let Some(child) = self.next_die()? {
+        while let Some(child) =
+            self.next_die_unread(|t| is_block(t) || INLINE_LOCALS.contains(&t))?
+        {
             match child.tag {
                 DW_TAG_lexical_block => self.function_body(&child, None)?,
                 DW_TAG_inlined_subroutine => self.inline_expansion(&child)?,
-                DW_TAG_formal_parameter
-                | DW_TAG_label
-                | DW_TAG_call_site
-                | DW_TAG_call_site_parameter
-                | DW_TAG_GNU_call_site
-                | DW_TAG_GNU_call_site_parameter => self.skip_children(&child)?,
+                t if INLINE_LOCALS.contains(&t) => self.skip_children(&child)?,
                 _ => {
                     let made = self.process(&child, false)?;
                     self.file(child.offset, made);
@@ -835,6 +841,38 @@ impl<'a, 'u> Walker<'a, 'u> {
             tags,
         }
     }
+}
+
+/// Children of a function body that are never encoded (locals are not
+/// top level), skipped with their own children.
+const FUNCTION_LOCALS: [DwTag; 11] = [
+    DW_TAG_variable,
+    DW_TAG_label,
+    DW_TAG_call_site,
+    DW_TAG_call_site_parameter,
+    DW_TAG_GNU_call_site,
+    DW_TAG_GNU_call_site_parameter,
+    DW_TAG_dwarf_procedure,
+    DW_TAG_template_type_parameter,
+    DW_TAG_template_value_parameter,
+    DW_TAG_GNU_template_parameter_pack,
+    DW_TAG_GNU_formal_parameter_pack,
+];
+
+/// Children of an inline expansion that are never encoded.
+const INLINE_LOCALS: [DwTag; 6] = [
+    DW_TAG_formal_parameter,
+    DW_TAG_label,
+    DW_TAG_call_site,
+    DW_TAG_call_site_parameter,
+    DW_TAG_GNU_call_site,
+    DW_TAG_GNU_call_site_parameter,
+];
+
+/// Blocks of code: the walk looks into their children, not at their
+/// attributes.
+fn is_block(tag: DwTag) -> bool {
+    matches!(tag, DW_TAG_lexical_block | DW_TAG_inlined_subroutine)
 }
 
 /// DIEs whose name the encoder uses.
