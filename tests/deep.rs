@@ -32,7 +32,7 @@ fn consts(b: &mut BtfBuilder, mut t: TypeId) -> TypeId {
 
 fn typedefs(b: &mut BtfBuilder, mut t: TypeId) -> TypeId {
     for i in 0..DEPTH {
-        t = b.add_typedef(&format!("t{i}"), t);
+        t = b.add_typedef(format!("t{i}"), t);
     }
     t
 }
@@ -40,7 +40,7 @@ fn typedefs(b: &mut BtfBuilder, mut t: TypeId) -> TypeId {
 /// `struct s<i> { struct s<i-1> m; }`: members by value, not through pointers.
 fn structs(b: &mut BtfBuilder, mut t: TypeId) -> TypeId {
     for i in 0..DEPTH {
-        let s = b.add_struct(&format!("s{i}"), 4);
+        let s = b.add_struct(format!("s{i}"), 4);
         b.add_field("m", t, 0, 0).unwrap();
         t = s;
     }

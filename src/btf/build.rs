@@ -3,6 +3,8 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
+use crate::dedup::fx::FxHashMap;
+
 use super::header::{Endian, Header, BASE_HEADER_LEN, VERSION};
 use super::kind::{Kind, TYPE_HEADER_LEN, VLEN_MASK};
 use super::read::Btf;
@@ -21,8 +23,28 @@ pub enum FwdKind {
 /// added; in split mode a string the base already has is reused.
 pub struct BtfBuilder<'a> {
     btf: Btf<'a>,
-    strings: HashMap<Vec<u8>, u32>,
+    // Fx, not SipHash: the encoder adds millions of (mostly repeated) names.
+    strings: FxHashMap<Vec<u8>, u32>,
     base_strings: Option<HashMap<&'a [u8], u32>>,
+}
+
+/// A name given to the builder: text (anything that is a `&str`), or a
+/// caller's handle that finds the string's offset without hashing it.
+pub trait NameRef {
+    /// The name's string offset, the string added if new.
+    fn intern(self, b: &mut BtfBuilder<'_>) -> u32;
+    /// The name as text, for error messages.
+    fn text(&self) -> Cow<'_, str>;
+}
+
+impl<T: AsRef<str>> NameRef for T {
+    fn intern(self, b: &mut BtfBuilder<'_>) -> u32 {
+        b.add_str(self.as_ref())
+    }
+
+    fn text(&self) -> Cow<'_, str> {
+        Cow::Borrowed(self.as_ref())
+    }
 }
 
 fn usage(msg: impl Into<String>) -> Error {
@@ -81,7 +103,7 @@ impl<'a> BtfBuilder<'a> {
             start_str_off: base.map_or(0, |b| b.start_str_off() + b.string_bytes().len() as u32),
             checked: false,
         };
-        let mut strings = HashMap::new();
+        let mut strings = FxHashMap::default();
         if base.is_none() {
             strings.insert(Vec::new(), 0);
         }
@@ -148,16 +170,19 @@ impl<'a> BtfBuilder<'a> {
 
     fn add_type(
         &mut self,
-        name: &str,
+        name: impl NameRef,
         kind: Kind,
         kflag: bool,
         size_or_type: u32,
         extra: &[u32],
     ) -> TypeId {
-        let name_off = self.add_str(name);
-        let mut words = vec![name_off, info(kind, 0, kflag), size_or_type];
-        words.extend_from_slice(extra);
-        self.add_raw(&words).expect("record has a header")
+        let name_off = name.intern(self);
+        // On the stack: one record per type, millions when encoding.
+        let mut words = [0u32; 6];
+        let len = 3 + extra.len();
+        words[..3].copy_from_slice(&[name_off, info(kind, 0, kflag), size_or_type]);
+        words[3..len].copy_from_slice(extra);
+        self.add_raw(&words[..len]).expect("record has a header")
     }
 
     /// The last type, which element-adding calls extend; it must be of `kinds`.
@@ -209,7 +234,7 @@ impl<'a> BtfBuilder<'a> {
         Ok(())
     }
 
-    pub fn add_int(&mut self, name: &str, byte_size: u32, encoding: u8) -> TypeId {
+    pub fn add_int(&mut self, name: impl NameRef, byte_size: u32, encoding: u8) -> TypeId {
         self.add_type(
             name,
             Kind::Int,
@@ -219,7 +244,7 @@ impl<'a> BtfBuilder<'a> {
         )
     }
 
-    pub fn add_float(&mut self, name: &str, byte_size: u32) -> TypeId {
+    pub fn add_float(&mut self, name: impl NameRef, byte_size: u32) -> TypeId {
         self.add_type(name, Kind::Float, false, byte_size, &[])
     }
 
@@ -239,11 +264,11 @@ impl<'a> BtfBuilder<'a> {
         self.add_type("", Kind::Restrict, false, target, &[])
     }
 
-    pub fn add_typedef(&mut self, name: &str, target: TypeId) -> TypeId {
+    pub fn add_typedef(&mut self, name: impl NameRef, target: TypeId) -> TypeId {
         self.add_type(name, Kind::Typedef, false, target, &[])
     }
 
-    pub fn add_type_tag(&mut self, value: &str, target: TypeId) -> TypeId {
+    pub fn add_type_tag(&mut self, value: impl NameRef, target: TypeId) -> TypeId {
         self.add_type(value, Kind::TypeTag, false, target, &[])
     }
 
@@ -251,11 +276,11 @@ impl<'a> BtfBuilder<'a> {
         self.add_type("", Kind::Array, false, 0, &[elem_type, index_type, nelems])
     }
 
-    pub fn add_struct(&mut self, name: &str, byte_size: u32) -> TypeId {
+    pub fn add_struct(&mut self, name: impl NameRef, byte_size: u32) -> TypeId {
         self.add_type(name, Kind::Struct, false, byte_size, &[])
     }
 
-    pub fn add_union(&mut self, name: &str, byte_size: u32) -> TypeId {
+    pub fn add_union(&mut self, name: impl NameRef, byte_size: u32) -> TypeId {
         self.add_type(name, Kind::Union, false, byte_size, &[])
     }
 
@@ -263,7 +288,7 @@ impl<'a> BtfBuilder<'a> {
     /// an offset that is not byte aligned) turns the parent's kind_flag on.
     pub fn add_field(
         &mut self,
-        name: &str,
+        name: impl NameRef,
         type_id: TypeId,
         bit_offset: u32,
         bitfield_size: u32,
@@ -271,10 +296,11 @@ impl<'a> BtfBuilder<'a> {
         let is_bitfield = bitfield_size != 0 || !bit_offset.is_multiple_of(8);
         if is_bitfield && (bitfield_size == 0 || bitfield_size > 255 || bit_offset > VLEN_MASK) {
             return Err(usage(format!(
-                "add_field '{name}': bitfield of {bitfield_size} bits at {bit_offset} cannot be encoded"
+                "add_field '{}': bitfield of {bitfield_size} bits at {bit_offset} cannot be encoded",
+                name.text()
             )));
         }
-        let name_off = self.add_str(name);
+        let name_off = name.intern(self);
         self.add_elem(
             &[Kind::Struct, Kind::Union],
             "add_field",
@@ -284,17 +310,18 @@ impl<'a> BtfBuilder<'a> {
     }
 
     /// An ENUM of `byte_size` bytes; a negative value added later makes it signed.
-    pub fn add_enum(&mut self, name: &str, byte_size: u32) -> TypeId {
+    pub fn add_enum(&mut self, name: impl NameRef, byte_size: u32) -> TypeId {
         self.add_type(name, Kind::Enum, false, byte_size, &[])
     }
 
-    pub fn add_enum_value(&mut self, name: &str, value: i64) -> Result<()> {
+    pub fn add_enum_value(&mut self, name: impl NameRef, value: i64) -> Result<()> {
         if value < i32::MIN as i64 || value > u32::MAX as i64 {
             return Err(usage(format!(
-                "enum value {name}={value} does not fit in 32 bits"
+                "enum value {}={value} does not fit in 32 bits",
+                name.text()
             )));
         }
-        let name_off = self.add_str(name);
+        let name_off = name.intern(self);
         self.add_elem(
             &[Kind::Enum],
             "add_enum_value",
@@ -303,12 +330,12 @@ impl<'a> BtfBuilder<'a> {
         )
     }
 
-    pub fn add_enum64(&mut self, name: &str, byte_size: u32, signed: bool) -> TypeId {
+    pub fn add_enum64(&mut self, name: impl NameRef, byte_size: u32, signed: bool) -> TypeId {
         self.add_type(name, Kind::Enum64, signed, byte_size, &[])
     }
 
-    pub fn add_enum64_value(&mut self, name: &str, value: u64) -> Result<()> {
-        let name_off = self.add_str(name);
+    pub fn add_enum64_value(&mut self, name: impl NameRef, value: u64) -> Result<()> {
+        let name_off = name.intern(self);
         self.add_elem(
             &[Kind::Enum64],
             "add_enum64_value",
@@ -318,7 +345,7 @@ impl<'a> BtfBuilder<'a> {
     }
 
     /// A forward declaration; an enum forward is an ENUM with no values.
-    pub fn add_fwd(&mut self, name: &str, kind: FwdKind) -> TypeId {
+    pub fn add_fwd(&mut self, name: impl NameRef, kind: FwdKind) -> TypeId {
         match kind {
             FwdKind::Struct => self.add_type(name, Kind::Fwd, false, 0, &[]),
             FwdKind::Union => self.add_type(name, Kind::Fwd, true, 0, &[]),
@@ -330,8 +357,8 @@ impl<'a> BtfBuilder<'a> {
         self.add_type("", Kind::FuncProto, false, ret_type, &[])
     }
 
-    pub fn add_func_param(&mut self, name: &str, type_id: TypeId) -> Result<()> {
-        let name_off = self.add_str(name);
+    pub fn add_func_param(&mut self, name: impl NameRef, type_id: TypeId) -> Result<()> {
+        let name_off = name.intern(self);
         self.add_elem(
             &[Kind::FuncProto],
             "add_func_param",
@@ -341,7 +368,7 @@ impl<'a> BtfBuilder<'a> {
     }
 
     /// A FUNC with `linkage` (0 static, 1 global, 2 extern) stored in vlen.
-    pub fn add_func(&mut self, name: &str, linkage: u32, proto: TypeId) -> TypeId {
+    pub fn add_func(&mut self, name: impl NameRef, linkage: u32, proto: TypeId) -> TypeId {
         let id = self.add_type(name, Kind::Func, false, proto, &[]);
         let at = *self.btf.offsets.last().expect("just added") as usize;
         let endian = self.btf.endian();
@@ -353,11 +380,11 @@ impl<'a> BtfBuilder<'a> {
         id
     }
 
-    pub fn add_var(&mut self, name: &str, linkage: u32, type_id: TypeId) -> TypeId {
+    pub fn add_var(&mut self, name: impl NameRef, linkage: u32, type_id: TypeId) -> TypeId {
         self.add_type(name, Kind::Var, false, type_id, &[linkage])
     }
 
-    pub fn add_datasec(&mut self, name: &str, byte_size: u32) -> TypeId {
+    pub fn add_datasec(&mut self, name: impl NameRef, byte_size: u32) -> TypeId {
         self.add_type(name, Kind::Datasec, false, byte_size, &[])
     }
 
@@ -370,7 +397,12 @@ impl<'a> BtfBuilder<'a> {
         )
     }
 
-    pub fn add_decl_tag(&mut self, value: &str, target: TypeId, component_idx: i32) -> TypeId {
+    pub fn add_decl_tag(
+        &mut self,
+        value: impl NameRef,
+        target: TypeId,
+        component_idx: i32,
+    ) -> TypeId {
         self.add_type(value, Kind::DeclTag, false, target, &[component_idx as u32])
     }
 }

@@ -9,7 +9,7 @@ pub mod read;
 pub mod types;
 mod write;
 
-pub use build::{BtfBuilder, FwdKind};
+pub use build::{BtfBuilder, FwdKind, NameRef};
 pub use header::{Endian, Header};
 pub use kind::Kind;
 pub use read::Btf;

@@ -172,7 +172,7 @@ impl<'a> Encoder<'a, '_> {
         }
         let proto = self.b.add_func_proto(ret);
         for (name, t) in &params {
-            if let Err(e) = self.b.add_func_param(&String::from_utf8_lossy(name), *t) {
+            if let Err(e) = self.b.add_func_param(String::from_utf8_lossy(name), *t) {
                 self.warn(e.message);
             }
         }

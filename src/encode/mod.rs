@@ -12,6 +12,7 @@ mod features;
 mod funcs;
 mod ir;
 mod kfuncs;
+mod names;
 mod types;
 mod vars;
 mod walk;
@@ -96,6 +97,7 @@ struct Encoder<'a, 'b> {
     has_index_type: bool,
     array_index_id: TypeId,
     elf_funcs: ElfFunctions<'a>,
+    names: names::Names,
     saved: Vec<SavedFunc<'a>>,
     sections: vars::Sections,
     objects: Option<HashSet<(&'a [u8], usize)>>,
@@ -158,14 +160,17 @@ impl<'a> Sections<'a> {
         Ok(Sections { data })
     }
 
+    /// The section's bytes; empty when the file has none.
+    fn bytes(&self, id: gimli::SectionId) -> &[u8] {
+        self.data
+            .iter()
+            .find(|(i, _)| *i == id)
+            .map_or(&[][..], |(_, d)| &d[..])
+    }
+
     fn dwarf(&self, endian: gimli::RunTimeEndian) -> walk::Dwarf<'_> {
         gimli::Dwarf::load(|id| -> std::result::Result<_, ()> {
-            let bytes = self
-                .data
-                .iter()
-                .find(|(i, _)| *i == id)
-                .map_or(&[][..], |(_, d)| &d[..]);
-            Ok(gimli::EndianSlice::new(bytes, endian))
+            Ok(gimli::EndianSlice::new(self.bytes(id), endian))
         })
         .expect("loading from slices cannot fail")
     }
@@ -253,6 +258,7 @@ pub fn encode_raw<'b>(
         has_index_type: false,
         array_index_id: 0,
         elf_funcs,
+        names: names::Names::new(sections.bytes(gimli::SectionId::DebugStr)),
         saved: Vec::new(),
         sections: vars::Sections::default(),
         objects: None,

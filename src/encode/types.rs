@@ -32,18 +32,18 @@ impl Encoder<'_, '_> {
                     name,
                     byte_size,
                     encoding,
-                } => self.base_type(&text(name), *byte_size, *encoding),
+                } => self.base_type(name, *byte_size, *encoding),
                 Ty::Ptr(t) => self.b.add_ptr(r(*t)),
                 Ty::Const(t) => self.b.add_const(r(*t)),
                 Ty::Volatile(t) => self.b.add_volatile(r(*t)),
                 Ty::Restrict(t) => self.b.add_restrict(r(*t)),
                 Ty::Typedef(name, t) => {
                     let name = self.nonempty(name, "typedef");
-                    self.b.add_typedef(&name, r(*t))
+                    self.b.add_typedef(self.names.name(name), r(*t))
                 }
                 Ty::TypeTag(value, t) => {
                     let value = self.nonempty(value, "type tag");
-                    self.b.add_type_tag(&value, r(*t))
+                    self.b.add_type_tag(self.names.name(value), r(*t))
                 }
                 Ty::Struct {
                     union,
@@ -52,31 +52,31 @@ impl Encoder<'_, '_> {
                     declaration,
                     members,
                 } => {
-                    let name = text(name);
                     if *declaration && !name.is_empty() {
                         let kind = if *union {
                             FwdKind::Union
                         } else {
                             FwdKind::Struct
                         };
-                        self.b.add_fwd(&name, kind)
+                        self.b.add_fwd(self.names.name(name), kind)
                     } else {
-                        let size = self.fit_u32(*size, &name);
+                        let size = self.fit_u32(*size, name);
                         let id = if *union {
-                            self.b.add_union(&name, size)
+                            self.b.add_union(self.names.name(name), size)
                         } else {
-                            self.b.add_struct(&name, size)
+                            self.b.add_struct(self.names.name(name), size)
                         };
                         for m in members {
                             let field = u32::try_from(m.bit_offset)
                                 .ok()
                                 .zip(u32::try_from(m.bitfield_size).ok());
                             let added = field.map(|(at, bits)| {
-                                self.b.add_field(&text(m.name), r(m.ty), at, bits)
+                                self.b.add_field(self.names.name(m.name), r(m.ty), at, bits)
                             });
                             if !matches!(added, Some(Ok(()))) {
                                 self.warn(format!(
-                                    "{name}.{}: member at bit {} ({} bits) cannot be encoded; left out",
+                                    "{}.{}: member at bit {} ({} bits) cannot be encoded; left out",
+                                    text(name),
                                     text(m.name),
                                     m.bit_offset,
                                     m.bitfield_size
@@ -91,7 +91,7 @@ impl Encoder<'_, '_> {
                     size,
                     signed,
                     values,
-                } => self.enumeration(&text(name), *size, *signed, values),
+                } => self.enumeration(name, *size, *signed, values),
                 Ty::Array { elem, nelems } => {
                     need_index_type = true;
                     self.b.add_array(self.array_index_id, r(*elem), *nelems)
@@ -104,7 +104,7 @@ impl Encoder<'_, '_> {
                     let id = self.b.add_func_proto(r(*ret));
                     let varargs = varargs.then_some((&b""[..], 0));
                     for (name, t) in params.iter().copied().chain(varargs) {
-                        if let Err(e) = self.b.add_func_param(&text(name), r(t)) {
+                        if let Err(e) = self.b.add_func_param(self.names.name(name), r(t)) {
                             self.warn(e.message);
                         }
                     }
@@ -136,7 +136,7 @@ impl Encoder<'_, '_> {
         }
     }
 
-    fn base_type(&mut self, name: &str, byte_size: u64, encoding: u8) -> TypeId {
+    fn base_type(&mut self, name: &[u8], byte_size: u64, encoding: u8) -> TypeId {
         let float = [
             DW_ATE_float.0,
             DW_ATE_complex_float.0,
@@ -149,10 +149,11 @@ impl Encoder<'_, '_> {
         } else {
             if self.features.float && float.contains(&encoding) {
                 if encoding == DW_ATE_float.0 && matches!(byte_size, 2 | 4 | 8 | 12 | 16) {
-                    return self.b.add_float(name, byte_size as u32);
+                    return self.b.add_float(self.names.name(name), byte_size as u32);
                 }
                 self.warn(format!(
-                    "{name}: complex, imaginary or {byte_size}-byte floats have no BTF form; encoded as INT"
+                    "{}: complex, imaginary or {byte_size}-byte floats have no BTF form; encoded as INT",
+                    text(name)
                 ));
             }
             0
@@ -162,16 +163,17 @@ impl Encoder<'_, '_> {
         }
         let name = if name.is_empty() {
             self.warn("base type without a name".into());
-            SANITIZED_INT
+            SANITIZED_INT.as_bytes()
         } else {
             name
         };
-        self.b.add_int(name, byte_size as u32, int_encoding)
+        self.b
+            .add_int(self.names.name(name), byte_size as u32, int_encoding)
     }
 
     fn enumeration(
         &mut self,
-        name: &str,
+        name: &[u8],
         size: u64,
         signed: bool,
         values: &[(&[u8], u64)],
@@ -180,35 +182,41 @@ impl Encoder<'_, '_> {
             size as u32
         } else {
             self.warn(format!(
-                "enum {name}: {size} bytes cannot be encoded; encoded as 4"
+                "enum {}: {size} bytes cannot be encoded; encoded as 4",
+                text(name)
             ));
             4
         };
         let enum32 = size <= 4 || !self.features.enum64;
         let id = if enum32 {
-            self.b.add_enum(name, size)
+            self.b.add_enum(self.names.name(name), size)
         } else {
-            self.b.add_enum64(name, size, signed)
+            self.b.add_enum64(self.names.name(name), size, signed)
         };
-        for (value_name, v) in values {
-            let value_name = text(value_name);
+        for &(value_name, v) in values {
             if value_name.is_empty() {
-                self.warn(format!("enum {name}: a value without a name was left out"));
+                self.warn(format!(
+                    "enum {}: a value without a name was left out",
+                    text(name)
+                ));
                 continue;
             }
+            let value = self.names.name(value_name);
             let added = if !self.features.enum64 {
                 // Without ENUM64, values are truncated to 32 bits, unsigned.
-                self.b.add_enum_value(&value_name, *v as u32 as i64)
+                self.b.add_enum_value(value, v as u32 as i64)
             } else if size <= 4 {
-                self.b.add_enum_value(&value_name, *v as i64)
+                self.b.add_enum_value(value, v as i64)
             } else {
-                self.b.add_enum64_value(&value_name, *v)
+                self.b.add_enum64_value(value, v)
             };
             if let Err(e) = added {
-                self.warn(format!("enum {name}: {}", e.message));
+                self.warn(format!("enum {}: {}", text(name), e.message));
                 if enum32 {
                     // Out of the 32-bit range: keep the low bits, as without ENUM64.
-                    let _ = self.b.add_enum_value(&value_name, *v as u32 as i64);
+                    let _ = self
+                        .b
+                        .add_enum_value(self.names.name(value_name), v as u32 as i64);
                 }
             }
         }
@@ -216,17 +224,20 @@ impl Encoder<'_, '_> {
     }
 
     /// A name libbpf requires to be non-empty.
-    fn nonempty<'n>(&mut self, name: &'n [u8], what: &str) -> std::borrow::Cow<'n, str> {
+    fn nonempty<'n>(&mut self, name: &'n [u8], what: &str) -> &'n [u8] {
         if name.is_empty() {
             self.warn(format!("{what} without a name; named __anon"));
-            return "__anon".into();
+            return b"__anon";
         }
-        text(name)
+        name
     }
 
-    fn fit_u32(&mut self, size: u64, name: &str) -> u32 {
+    fn fit_u32(&mut self, size: u64, name: &[u8]) -> u32 {
         u32::try_from(size).unwrap_or_else(|_| {
-            self.warn(format!("{name}: size {size} does not fit in 32 bits"));
+            self.warn(format!(
+                "{}: size {size} does not fit in 32 bits",
+                text(name)
+            ));
             u32::MAX
         })
     }
@@ -236,6 +247,7 @@ impl Encoder<'_, '_> {
             self.warn("empty btf_decl_tag left out".into());
             return;
         }
-        self.b.add_decl_tag(&text(value), target, component);
+        self.b
+            .add_decl_tag(self.names.name(value), target, component);
     }
 }

@@ -213,7 +213,7 @@ mod tests {
             let first = 1 + r * 2 * len;
             for k in 0..len {
                 // Struct, then the pointer to the next struct (2 ids each).
-                let s = b.add_struct(&format!("s{r}_{k}"), 8);
+                let s = b.add_struct(format!("s{r}_{k}"), 8);
                 let next = if k + 1 == len { first } else { s + 2 };
                 b.add_field("next", s + 1, 0, 0).unwrap();
                 b.add_ptr(next);
