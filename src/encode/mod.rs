@@ -2,7 +2,7 @@
 //!
 //! CUs are decoded in parallel ([`walk`]) and encoded one after another in
 //! CU order ([`types`], [`funcs`], [`vars`]), so the output is the same for
-//! any number of threads. The result is deduplicated with [`crate::dedup`].
+//! any number of threads ([`pipeline`]). The result is deduplicated with [`crate::dedup`].
 //!
 //! Differences from pahole are listed in docs/ENCODE.md.
 
@@ -13,14 +13,13 @@ mod funcs;
 mod ir;
 mod kfuncs;
 mod names;
+mod pipeline;
 mod types;
 mod vars;
 mod walk;
 
 use std::borrow::Cow;
 use std::collections::HashSet;
-
-use rayon::prelude::*;
 
 pub use features::Features;
 
@@ -85,7 +84,9 @@ pub fn language_code(name: &str) -> Option<u16> {
 }
 
 /// How many CUs are decoded ahead of the encoder; bounds memory.
-const BATCH: usize = 32;
+const LOOKAHEAD: usize = 64;
+/// Progress is told every this many CUs.
+const PROGRESS_EVERY: usize = 32;
 const MAX_WARNINGS: usize = 200;
 
 /// The serial half: appends CUs in order to one BTF, as pahole's single
@@ -278,53 +279,32 @@ pub fn encode_raw<'b>(
         },
     };
 
-    // Decode batch n+1 while batch n is encoded.
-    let decode = |batch| decode_batch(&ctx, batch);
     let total = headers.len();
-    let mut done = 0;
-    let mut batches = headers.chunks(BATCH);
-    let mut pending = batches.next().map(decode).unwrap_or_default();
-    loop {
-        let next = batches.next();
-        let (decoded, encoded) = rayon::join(
-            || next.map(decode),
-            || -> Result<()> {
-                for cu in std::mem::take(&mut pending) {
-                    match cu? {
-                        Some(cu) => {
-                            enc.report.cus += 1;
-                            enc.encode_cu(cu, &elf)?;
-                        }
-                        None => enc.report.cus_skipped += 1,
-                    }
-                    done += 1;
+    pipeline::decode_parallel_encode_in_order(
+        &headers,
+        LOOKAHEAD,
+        |&header| walk::decode_unit(&ctx, header),
+        |i, cu| -> Result<()> {
+            match cu? {
+                Some(cu) => {
+                    enc.report.cus += 1;
+                    enc.encode_cu(cu, &elf)?;
                 }
+                None => enc.report.cus_skipped += 1,
+            }
+            let done = i + 1;
+            if done % PROGRESS_EVERY == 0 || done == total {
                 progress(done, total);
-                Ok(())
-            },
-        );
-        encoded?;
-        match decoded {
-            Some(d) => pending = d,
-            None => break,
-        }
-    }
+            }
+            Ok(())
+        },
+    )?;
     enc.add_saved_funcs();
     enc.add_datasecs(&elf)?;
     let mut report = enc.report;
     let btf = enc.b.finish();
     report.types_encoded = btf.local_len() as u32;
     Ok((btf, report))
-}
-
-fn decode_batch<'a>(
-    ctx: &walk::Context<'a>,
-    batch: &[gimli::UnitHeader<walk::R<'a>>],
-) -> Vec<Result<Option<Cu<'a>>>> {
-    batch
-        .par_iter()
-        .map(|h| walk::decode_unit(ctx, *h))
-        .collect()
 }
 
 fn unit_headers<'a>(
