@@ -153,16 +153,25 @@ fn run<'a>(index: &BaseIndex, btf: &Btf<'a>) -> Result<Btf<'a>> {
 /// [`dedup`] of a BTF the caller gives up: its type records are freed as
 /// soon as they are loaded, which lowers the peak by their size (143 MB
 /// for the encoder's raw vmlinux BTF). Strings and types are done one
-/// after the other here, not at once.
+/// after the other here, not at once; only the loading of the records
+/// runs beside the checks and the strings, which read the same input.
 pub fn dedup_owned(mut btf: Btf<'_>) -> Result<Btf<'_>> {
-    btf.validate()?;
     let base = btf.base();
-    let index = match base {
-        Some(base) => BaseIndex::new(base)?,
-        None => BaseIndex::void(),
-    };
-    let names = dedup_strings(&btf, base.map(|_| &index.strings))?;
-    let mut local = Records::load(&btf, btf.start_id(), btf.type_count())?;
+    let (checked, local) = rayon::join(
+        || -> Result<_> {
+            btf.validate()?;
+            let index = match base {
+                Some(base) => BaseIndex::new(base)?,
+                None => BaseIndex::void(),
+            };
+            let names = dedup_strings(&btf, base.map(|_| &index.strings))?;
+            Ok((index, names))
+        },
+        // Copying records needs no validated input: it checks their kinds.
+        || Records::load(&btf, btf.start_id(), btf.type_count()),
+    );
+    let (index, names) = checked?;
+    let mut local = local?;
     if !names.injective {
         local.rename(&names);
     }
