@@ -621,10 +621,11 @@ fn typedef_copy_merges_today_and_not_with_libbpf_1_7() {
 
 /// The FULL BTF assembled directly is byte-identical to the stand-alone
 /// deduplication on every module of both real kernels (little- and
-/// big-endian), and most modules take that path.
+/// big-endian), measuring it gives its sizes, and most modules take that
+/// path.
 #[test]
 fn real_kernel_full_fast_path_matches_stand_alone_dedup() {
-    use btfscope::analyze::full::{full_split, FullIndex};
+    use btfscope::analyze::full::{full_split, full_split_sizes, FullIndex};
     use rayon::prelude::*;
 
     let mut kernels = Vec::new();
@@ -643,10 +644,13 @@ fn real_kernel_full_fast_path_matches_stand_alone_dedup() {
             .map(|path| {
                 let raw = kernel::btf_section(&std::fs::read(path).unwrap());
                 let btf = Btf::parse_split(&raw, &base).unwrap();
-                let fast = full_split(&btf, Some(&index)).unwrap().1.to_bytes();
+                let (sizes, fast) = full_split(&btf, Some(&index)).unwrap();
                 let slow = full_split(&btf, None).unwrap().1.to_bytes();
-                if fast != slow {
+                if fast.to_bytes() != slow {
                     return Err(format!("{}: FULL BTFs differ", path.display()));
+                }
+                if full_split_sizes(&btf, Some(&index)).unwrap() != sizes {
+                    return Err(format!("{}: FULL measured unlike built", path.display()));
                 }
                 Ok(index.assembles_directly(&btf).unwrap())
             })

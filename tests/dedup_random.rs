@@ -22,7 +22,7 @@ mod rawbtf;
 
 use std::collections::HashMap;
 
-use btfscope::analyze::full::{full_split, FullIndex};
+use btfscope::analyze::full::{full_split, full_split_sizes, FullIndex};
 use btfscope::btf::Btf;
 use btfscope::dedup::{dedup, dedup_owned, dedup_split, BaseIndex, Compat};
 use rawbtf::*;
@@ -651,7 +651,14 @@ fn full_btf_fast_path_matches_stand_alone_dedup() {
         compared += 1;
         direct += index.assembles_directly(&btf).expect("no error") as usize;
         match full_split(&btf, Some(&index)) {
-            Ok((_, fast)) if fast.to_bytes() == slow.to_bytes() => {}
+            Ok((sizes, fast)) if fast.to_bytes() == slow.to_bytes() => {
+                match full_split_sizes(&btf, Some(&index)) {
+                    Ok(measured) if measured == sizes => {}
+                    other => {
+                        failures.push(format!("seed {seed}: measured {other:?}, built {sizes:?}"))
+                    }
+                }
+            }
             Ok(_) => failures.push(format!("seed {seed}: FULL BTFs differ")),
             Err(e) => failures.push(format!("seed {seed}: {e}")),
         }

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use std::borrow::Cow;
 
-use crate::btf::header::LAYOUT_HEADER_LEN;
+use crate::btf::header::{Header, LAYOUT_HEADER_LEN};
 use crate::btf::{Btf, TypeId};
 use crate::dedup::fx::FxHashMap;
 use crate::dedup::{dedup, IdSet};
@@ -136,6 +136,25 @@ fn stand_alone_btf(
     offsets: Vec<u32>,
     strings: Vec<u8>,
 ) -> Result<Btf<'static>> {
+    let (header, layout) = stand_alone_header(like, types.len(), strings.len())?;
+    Ok(Btf {
+        header,
+        types: Cow::Owned(types),
+        strings: Cow::Owned(strings),
+        layout: Cow::Owned(layout),
+        offsets,
+        base: None,
+        start_id: 1,
+        start_str_off: 0,
+        // Copied from validated records, references renumbered consistently.
+        checked: true,
+    })
+}
+
+/// The header (and layout section, its own or its bases') of a stand-alone
+/// BTF made like `like` with `type_len` bytes of types and `str_len` of
+/// strings.
+fn stand_alone_header(like: &Btf, type_len: usize, str_len: usize) -> Result<(Header, Vec<u8>)> {
     let mut levels = vec![like];
     while let Some(b) = levels.last().and_then(|b| b.base()) {
         levels.push(b);
@@ -149,7 +168,7 @@ fn stand_alone_btf(
     let too_big = || Error::new(ErrorKind::Limit, "the stand-alone BTF exceeds 4 GiB");
     let mut header = like.header;
     header.type_off = 0;
-    header.type_len = u32::try_from(types.len()).map_err(|_| too_big())?;
+    header.type_len = u32::try_from(type_len).map_err(|_| too_big())?;
     header.layout_len = layout.len() as u32;
     header.layout_off = if layout.is_empty() {
         0
@@ -160,22 +179,11 @@ fn stand_alone_btf(
         .type_len
         .checked_add(header.layout_len)
         .ok_or_else(too_big)?;
-    header.str_len = u32::try_from(strings.len()).map_err(|_| too_big())?;
+    header.str_len = u32::try_from(str_len).map_err(|_| too_big())?;
     if !layout.is_empty() && header.hdr_len < LAYOUT_HEADER_LEN {
         header.hdr_len = LAYOUT_HEADER_LEN;
     }
-    Ok(Btf {
-        header,
-        types: Cow::Owned(types),
-        strings: Cow::Owned(strings),
-        layout: Cow::Owned(layout),
-        offsets,
-        base: None,
-        start_id: 1,
-        start_str_off: 0,
-        // Copied from validated records, references renumbered consistently.
-        checked: true,
-    })
+    Ok((header, layout))
 }
 
 /// The FULL BTF of the split BTF `btf`: [`standalone`], deduplicated.
@@ -210,6 +218,29 @@ pub struct FullSplit {
     pub split: BtfSize,
     /// Base types the module's own types reach.
     pub base_types_reached: u64,
+}
+
+/// [`full_split`]'s sizes alone: where the FULL BTF is assembled directly,
+/// it is only measured, at a fraction of the work.
+pub fn full_split_sizes(btf: &Btf, index: Option<&FullIndex>) -> Result<FullSplit> {
+    let fast = index.and_then(|i| i.fast.as_ref().map(|fast| (fast, &i.graph)));
+    if let Some((fast, graph)) = fast {
+        let reached = reach(btf, Some(graph));
+        if let Some(m) = fast::measure(fast, btf, &reached)? {
+            let (header, layout) = stand_alone_header(btf, m.type_bytes, m.string_bytes)?;
+            let bytes =
+                u64::from(header.hdr_len) + (m.type_bytes + layout.len() + m.string_bytes) as u64;
+            return Ok(FullSplit {
+                full: BtfSize {
+                    types: m.types as u64,
+                    bytes,
+                },
+                split: BtfSize::of(btf),
+                base_types_reached: reached.len() as u64,
+            });
+        }
+    }
+    Ok(full_split(btf, index)?.0)
 }
 
 /// FULL and SPLIT sizes of `btf`, with the FULL BTF itself (in `btf`'s

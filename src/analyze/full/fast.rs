@@ -164,39 +164,40 @@ pub(super) struct Assembled {
     pub(super) strings: Vec<u8>,
 }
 
+/// What a module's FULL BTF would hold, counted without building it.
+pub(super) struct Measured {
+    pub(super) types: usize,
+    pub(super) type_bytes: usize,
+    pub(super) string_bytes: usize,
+}
+
+/// How the module's types enter its FULL BTF: `reps` as
+/// `representatives_within` gives them, and the FULL id of each kept
+/// (representative) type, 0 for the others.
+struct Plan {
+    reps: Vec<TypeId>,
+    local_ids: Vec<u32>,
+}
+
 /// The FULL BTF of `btf` (a split BTF on the base of `fast`), which
 /// reaches the base types `reached`, or `None` where the fast path does
 /// not apply.
 pub(super) fn assemble(fast: &FastBase, btf: &Btf, reached: &IdSet) -> Result<Option<Assembled>> {
-    let start = btf.start_id();
-    if !forwards_inert(fast, btf, reached) {
+    let Some(plan) = plan(fast, btf, reached)? else {
         return Ok(None);
-    }
-    let reps = representatives_within(&fast.index, btf, reached)?;
+    };
+    let start = btf.start_id();
     let base_id = |id: TypeId| reached.rank(id) + 1;
-    // FULL ids of the module's representatives, after the base part.
-    let mut local_ids = vec![0u32; reps.len()];
-    let mut next = reached.len() as u32 + 1;
-    for (i, &rep) in reps.iter().enumerate() {
-        if rep == start + i as u32 {
-            local_ids[i] = next;
-            next += 1;
-        } else if rep < start && !reached.contains(rep) {
-            // Merged into a base type the module does not reach: the
-            // conditions above should make this impossible.
-            return Ok(None);
-        }
-    }
     let full_id = |id: TypeId| -> TypeId {
         let to = match id {
             0 => return 0,
             id if id < start => id,
-            id => reps[(id - start) as usize],
+            id => plan.reps[(id - start) as usize],
         };
         if to < start {
             base_id(to)
         } else {
-            local_ids[(to - start) as usize]
+            plan.local_ids[(to - start) as usize]
         }
     };
 
@@ -207,17 +208,16 @@ pub(super) fn assemble(fast: &FastBase, btf: &Btf, reached: &IdSet) -> Result<Op
         base_words += template[t] as usize;
         name_bytes += template[t + 2] as usize;
     }
-    let mut strings = Strings::new(fast, name_bytes + btf.string_bytes().len());
+    let mut strings = Strings::new(fast, Some(name_bytes + btf.string_bytes().len()));
     let mut words: Vec<u32> = Vec::with_capacity(base_words + btf.type_bytes().len() / 4 + SHORT);
-    let mut offsets = Vec::with_capacity(next as usize - 1);
+    let mut offsets = Vec::with_capacity(reached.len() + plan.kept());
     for id in reached.iter() {
-        let t = fast.template_at[id as usize] as usize;
-        let (len, patches) = (template[t] as usize, template[t + 1] as usize);
+        let (record, patches) = fast.template_record(id);
         let at = words.len();
         offsets.push(4 * at as u32);
-        copy_short(&mut words, &template[t + HEAD..], len);
+        copy_short(&mut words, record, record.len());
         let rec = &mut words[at..];
-        for &p in &template[t + HEAD + len..t + HEAD + len + patches] {
+        for &p in patches {
             let w = &mut rec[p as usize / 2];
             *w = match (p % 2, *w) {
                 (_, 0) => 0,
@@ -226,16 +226,9 @@ pub(super) fn assemble(fast: &FastBase, btf: &Btf, reached: &IdSet) -> Result<Op
             };
         }
     }
-    // Every module type's strings count, kept or not (strings are
-    // deduplicated before types are).
-    let mut names = Vec::with_capacity(reps.len());
-    for t in btf.local_types() {
-        for w in t.name_words() {
-            names.push(strings.text(btf.str_at(t.word(w)).unwrap_or_default()));
-        }
-    }
+    let names = module_names(btf, &mut strings);
     let mut names = names.into_iter();
-    for (t, &local_id) in btf.local_types().zip(&local_ids) {
+    for (t, &local_id) in btf.local_types().zip(&plan.local_ids) {
         if local_id == 0 {
             names.by_ref().take(t.name_words().count()).for_each(drop);
             continue;
@@ -261,8 +254,93 @@ pub(super) fn assemble(fast: &FastBase, btf: &Btf, reached: &IdSet) -> Result<Op
     Ok(Some(Assembled {
         types,
         offsets,
-        strings: strings.out,
+        strings: strings.into_bytes(),
     }))
+}
+
+/// [`assemble`]'s sizes without assembling: the same strings are placed,
+/// but nothing is copied (most of the page's work, when it only shows
+/// sizes).
+pub(super) fn measure(fast: &FastBase, btf: &Btf, reached: &IdSet) -> Result<Option<Measured>> {
+    let Some(plan) = plan(fast, btf, reached)? else {
+        return Ok(None);
+    };
+    let mut strings = Strings::new(fast, None);
+    let mut type_words = 0;
+    for id in reached.iter() {
+        let (record, patches) = fast.template_record(id);
+        type_words += record.len();
+        for &p in patches {
+            let o = record[p as usize / 2];
+            if p % 2 == 1 && o != 0 {
+                strings.place(o);
+            }
+        }
+    }
+    module_names(btf, &mut strings);
+    for (t, &local_id) in btf.local_types().zip(&plan.local_ids) {
+        if local_id != 0 {
+            type_words += t.words().len();
+        }
+    }
+    Ok(Some(Measured {
+        types: reached.len() + plan.kept(),
+        type_bytes: 4 * type_words,
+        string_bytes: strings.len,
+    }))
+}
+
+/// The module's representatives and their FULL ids, if the fast path
+/// applies.
+fn plan(fast: &FastBase, btf: &Btf, reached: &IdSet) -> Result<Option<Plan>> {
+    let start = btf.start_id();
+    if !forwards_inert(fast, btf, reached) {
+        return Ok(None);
+    }
+    let reps = representatives_within(&fast.index, btf, reached)?;
+    // FULL ids of the module's representatives, after the base part.
+    let mut local_ids = vec![0u32; reps.len()];
+    let mut next = reached.len() as u32 + 1;
+    for (i, &rep) in reps.iter().enumerate() {
+        if rep == start + i as u32 {
+            local_ids[i] = next;
+            next += 1;
+        } else if rep < start && !reached.contains(rep) {
+            // Merged into a base type the module does not reach: the
+            // conditions above should make this impossible.
+            return Ok(None);
+        }
+    }
+    Ok(Some(Plan { reps, local_ids }))
+}
+
+impl Plan {
+    /// Module types the FULL BTF keeps.
+    fn kept(&self) -> usize {
+        self.local_ids.iter().filter(|&&id| id != 0).count()
+    }
+}
+
+impl FastBase<'_> {
+    /// Base type `id`'s record (names as text ordinals) and its patches.
+    fn template_record(&self, id: TypeId) -> (&[u32], &[u32]) {
+        let t = self.template_at[id as usize] as usize;
+        let (len, patches) = (self.template[t] as usize, self.template[t + 1] as usize);
+        let record = &self.template[t + HEAD..];
+        (&record[..len], &record[len..len + patches])
+    }
+}
+
+/// Places the strings of every module type, kept or not (strings are
+/// deduplicated before types are), in order; their output offsets.
+fn module_names<'b>(btf: &'b Btf, strings: &mut Strings<'_, 'b>) -> Vec<u32> {
+    let mut names = Vec::with_capacity(btf.local_len());
+    for t in btf.local_types() {
+        for w in t.name_words() {
+            names.push(strings.text(btf.str_at(t.word(w)).unwrap_or_default()));
+        }
+    }
+    names
 }
 
 /// No base forward declaration the module reaches could be resolved in
@@ -348,48 +426,63 @@ fn copy_short<T: Copy>(to: &mut Vec<T>, from: &[T], len: usize) {
     }
 }
 
-/// The FULL string section, filled in visiting order.
-struct Strings<'f> {
+/// The FULL string section, filled in visiting order, or only measured.
+struct Strings<'f, 'b> {
     fast: &'f FastBase<'f>,
-    out: Vec<u8>,
+    /// The section so far; `None` when only measuring.
+    out: Option<Vec<u8>>,
+    /// The section's length so far.
+    len: usize,
     /// Base ordinal → output offset (0 until first visited: no text
     /// but "" is at 0).
     placed: Vec<u32>,
     /// Texts the base does not have → output offset.
-    own: FxHashMap<Vec<u8>, u32>,
+    own: FxHashMap<&'b [u8], u32>,
 }
 
-impl<'f> Strings<'f> {
-    /// With room for `bytes` of strings.
-    fn new(fast: &'f FastBase<'f>, bytes: usize) -> Self {
-        let mut out = Vec::with_capacity(bytes + 1 + SHORT);
-        out.push(0);
+impl<'f, 'b> Strings<'f, 'b> {
+    /// With room for `capacity` bytes of strings, or measuring only.
+    fn new(fast: &'f FastBase<'f>, capacity: Option<usize>) -> Self {
+        let out = capacity.map(|bytes| {
+            let mut out = Vec::with_capacity(bytes + 1 + SHORT);
+            out.push(0);
+            out
+        });
         Strings {
             fast,
             out,
+            len: 1,
             placed: vec![0; fast.texts.len()],
             own: FxHashMap::default(),
         }
     }
 
+    /// Appends `len` bytes of `text` (which may hold more) at the end.
+    fn append(&mut self, text: &[u8], len: usize) -> u32 {
+        let at = self.len as u32;
+        self.len += len;
+        if let Some(out) = &mut self.out {
+            copy_short(out, text, len);
+        }
+        at
+    }
+
     /// The output offset of the base text with ordinal `o` (not 0: "").
     fn place(&mut self, o: u32) -> u32 {
-        let slot = &mut self.placed[o as usize];
-        if *slot == 0 {
-            *slot = self.out.len() as u32;
-            // The base's bytes hold the text and its NUL.
-            let (off, len) = self.fast.texts[o as usize];
-            copy_short(
-                &mut self.out,
-                &self.fast.strings[off as usize..],
-                len as usize,
-            );
+        let slot = self.placed[o as usize];
+        if slot != 0 {
+            return slot;
         }
-        *slot
+        // The base's bytes hold the text and its NUL.
+        let fast = self.fast;
+        let (off, len) = fast.texts[o as usize];
+        let at = self.append(&fast.strings[off as usize..], len as usize);
+        self.placed[o as usize] = at;
+        at
     }
 
     /// The output offset of `text`.
-    fn text(&mut self, text: &[u8]) -> u32 {
+    fn text(&mut self, text: &'b [u8]) -> u32 {
         if text.is_empty() {
             return 0;
         }
@@ -400,10 +493,13 @@ impl<'f> Strings<'f> {
         if let Some(&at) = self.own.get(text) {
             return at;
         }
-        let at = self.out.len() as u32;
-        self.out.extend_from_slice(text);
-        self.out.push(0);
-        self.own.insert(text.to_vec(), at);
+        let at = self.append(text, text.len());
+        self.append(&[0], 1);
+        self.own.insert(text, at);
         at
+    }
+
+    fn into_bytes(self) -> Vec<u8> {
+        self.out.unwrap_or_default()
     }
 }
