@@ -11,9 +11,10 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::analyze::explain::{Explainer, Finding, VerdictCounts};
+use crate::analyze::full::full_split;
 use crate::analyze::full::FullIndex;
 use crate::analyze::graph::{neighbours, split_graph};
-use crate::analyze::report::{module_row_and_full, row_and_full, ModuleResult, NamedInput};
+use crate::analyze::report::{unhashed_row, ModuleResult};
 use crate::analyze::stat::{stat, Stat};
 use crate::btf::Btf;
 use crate::dedup::resplit::{sizes, split_sizes, Sizes};
@@ -212,39 +213,36 @@ impl Session {
 
     /// The full pass: the report's module rows (SPLIT, FULL, kinds) and
     /// the re-deduplicated sizes, in parallel; `names[i]` is the file name
-    /// of `files[i]`.
-    ///
-    /// Returns `{ outcomes, fulls }`: each row's `full_sha256` is empty and
-    /// `fulls[i]` holds module `i`'s FULL BTF (undefined if it failed), for
-    /// the page to hash with the browser's SHA-256, many times faster than
-    /// hashing in wasm.
+    /// of `files[i]`. Each row's `full_sha256` is empty: FULL BTFs are
+    /// measured here, not built (see `fulls`).
     pub fn analyze(&mut self, names: Vec<String>, files: Array) -> Result<JsValue, JsError> {
         self.index_base()
             .map_err(|e| JsError::new(&e.in_file("base").to_string()))?;
-        let analyzed: Vec<Result<(AnalyzedModule, Vec<u8>)>> = names
+        let outcomes: Vec<Outcome<AnalyzedModule>> = names
             .into_par_iter()
             .zip(byte_arrays(files)?)
-            .map(|(name, bytes)| self.analyze_module(name, &bytes))
+            .map(|(name, bytes)| self.analyze_module(name, &bytes).into())
             .collect();
-        let fulls = Array::new();
-        let mut outcomes = Vec::with_capacity(analyzed.len());
-        for a in analyzed {
-            match a {
-                Ok((row, full)) => {
-                    fulls.push(&Uint8Array::from(&full[..]));
-                    outcomes.push(Outcome::Ok { value: row });
-                }
-                Err(e) => {
-                    fulls.push(&JsValue::UNDEFINED);
-                    outcomes.push(Outcome::from(Err(e)));
-                }
-            }
-        }
-        let result = js_sys::Object::new();
-        js_sys::Reflect::set(&result, &"outcomes".into(), &to_js(&outcomes)?)
-            .and_then(|_| js_sys::Reflect::set(&result, &"fulls".into(), &fulls))
-            .map_err(|_| JsError::new("could not build the result object"))?;
-        Ok(result.into())
+        to_js(&outcomes)
+    }
+
+    /// The FULL BTF of each module in `files` (undefined for those that
+    /// fail), for the page to hash with the browser's SHA-256, many times
+    /// faster than hashing in wasm.
+    pub fn fulls(&mut self, files: Array) -> Result<Array, JsError> {
+        self.index_base()
+            .map_err(|e| JsError::new(&e.in_file("base").to_string()))?;
+        let fulls: Vec<Option<Vec<u8>>> = byte_arrays(files)?
+            .par_iter()
+            .map(|bytes| self.full_btf(bytes).ok())
+            .collect();
+        Ok(fulls
+            .iter()
+            .map(|full| match full {
+                Some(full) => Uint8Array::from(&full[..]).into(),
+                None => JsValue::UNDEFINED,
+            })
+            .collect())
     }
 
     /// The type graph of `module` on the base: its own types and the base
@@ -347,25 +345,40 @@ impl Session {
         Ok(())
     }
 
-    fn analyze_module(&self, name: String, bytes: &[u8]) -> Result<(AnalyzedModule, Vec<u8>)> {
+    fn analyze_module(&self, name: String, bytes: &[u8]) -> Result<AnalyzedModule> {
         let Some(Base::Indexed(indexed)) = &self.base else {
-            return analyze_on_distilled_base(&name, bytes);
+            return on_distilled_base(bytes, |btf, base| {
+                Ok(AnalyzedModule {
+                    result: unhashed_row(btf, None, &name)?,
+                    dedup: split_sizes(btf, &BaseIndex::new(base)?, None)?,
+                })
+            });
         };
         let base = indexed.borrow_owner().borrow_dependent();
         let indexes = indexed.borrow_dependent();
-        let module = NamedInput { name, bytes };
-        let (result, full) = module_row_and_full(base, Some(&indexes.full), None, &module)?;
-        let row = AnalyzedModule {
-            result,
+        Ok(AnalyzedModule {
+            result: Input::open(bytes)?.with_btf(Some(base), |btf| {
+                unhashed_row(btf, Some(&indexes.full), &name)
+            })?,
             dedup: sizes(base, &indexes.dedup, bytes, None)?,
+        })
+    }
+
+    fn full_btf(&self, bytes: &[u8]) -> Result<Vec<u8>> {
+        let Some(Base::Indexed(indexed)) = &self.base else {
+            return on_distilled_base(bytes, |btf, _| Ok(full_split(btf, None)?.1.to_bytes()));
         };
-        Ok((row, full.to_bytes()))
+        let base = indexed.borrow_owner().borrow_dependent();
+        let index = &indexed.borrow_dependent().full;
+        Input::open(bytes)?.with_btf(Some(base), |btf| {
+            Ok(full_split(btf, Some(index))?.1.to_bytes())
+        })
     }
 }
 
-/// A module analysed without a session base: on the distilled base
+/// `f` of a module analysed without a session base: on the distilled base
 /// (`.BTF.base`) it carries, if it does.
-fn analyze_on_distilled_base(name: &str, bytes: &[u8]) -> Result<(AnalyzedModule, Vec<u8>)> {
+fn on_distilled_base<T>(bytes: &[u8], f: impl FnOnce(&Btf, &Btf) -> Result<T>) -> Result<T> {
     let input = Input::open(bytes)?;
     if input.btf_base_bytes().is_none() {
         return Err(Error::new(
@@ -374,13 +387,7 @@ fn analyze_on_distilled_base(name: &str, bytes: &[u8]) -> Result<(AnalyzedModule
         ));
     }
     input.with_btf(None, |btf| {
-        let base = btf.base().expect("parsed on its distilled base");
-        let (result, full) = row_and_full(btf, None, None, name)?;
-        let row = AnalyzedModule {
-            result,
-            dedup: split_sizes(btf, &BaseIndex::new(base)?, None)?,
-        };
-        Ok((row, full.to_bytes()))
+        f(btf, btf.base().expect("parsed on its distilled base"))
     })
 }
 

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::explain::{Explainer, VerdictCounts};
-use super::full::{full_split, BtfSize, FullIndex};
+use super::full::{full_split, full_split_sizes, BtfSize, FullIndex, FullSplit};
 use super::stat::{percent, stat, Globals, KindStat, Stat};
 use crate::btf::Btf;
 use crate::dedup::BaseIndex;
@@ -261,37 +261,29 @@ pub fn module_result<'a>(
     explainer: Option<&Explainer<'_, 'a>>,
     m: &NamedInput,
 ) -> Result<ModuleResult> {
-    let (mut row, full) = module_row_and_full(base, full_index, explainer, m)?;
-    row.full_sha256 = btf_sha256_hex(&full);
-    Ok(row)
-}
-
-/// [`module_result`] with the FULL BTF itself instead of its hash (the
-/// row's `full_sha256` is left empty): the page hashes it with the
-/// browser's SHA-256, and calls this module by module, so that a bad module
-/// fails alone.
-pub fn module_row_and_full<'a>(
-    base: &'a Btf<'a>,
-    full_index: Option<&FullIndex>,
-    explainer: Option<&Explainer<'_, 'a>>,
-    m: &NamedInput,
-) -> Result<(ModuleResult, Btf<'static>)> {
     // Refuses a module that carries a distilled base: its ids are not on `base`.
     Input::open(m.bytes)?.with_btf(Some(base), |btf| {
-        row_and_full(btf, full_index, explainer, &m.name)
+        let (sizes, full) = full_split(btf, full_index)?;
+        let mut row = row_of(btf, sizes, explainer, &m.name)?;
+        row.full_sha256 = btf_sha256_hex(&full);
+        Ok(row)
     })
 }
 
-/// The row of the split BTF `btf` (a module's, named `name`) and its FULL
-/// BTF unhashed; `full_index` and `explainer`, when given, are of its base.
-pub fn row_and_full(
+/// The row of the split BTF `btf` (a module's, named `name`) without its
+/// hash (`full_sha256` empty): the FULL BTF is measured where it can be,
+/// not built. `full_index`, when given, is of its base.
+pub fn unhashed_row(btf: &Btf, full_index: Option<&FullIndex>, name: &str) -> Result<ModuleResult> {
+    row_of(btf, full_split_sizes(btf, full_index)?, None, name)
+}
+
+fn row_of(
     btf: &Btf,
-    full_index: Option<&FullIndex>,
+    sizes: FullSplit,
     explainer: Option<&Explainer>,
     name: &str,
-) -> Result<(ModuleResult, Btf<'static>)> {
-    let (sizes, full_btf) = full_split(btf, full_index)?;
-    let row = ModuleResult {
+) -> Result<ModuleResult> {
+    Ok(ModuleResult {
         name: name.to_string(),
         split: sizes.split,
         full: sizes.full,
@@ -301,8 +293,7 @@ pub fn row_and_full(
         explain: explainer
             .map(|e| e.explain(btf).map(|x| x.counts))
             .transpose()?,
-    };
-    Ok((row, full_btf))
+    })
 }
 
 /// Thousands separators, as the tables print byte counts.

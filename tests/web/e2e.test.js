@@ -38,7 +38,8 @@ test.after(async () => {
 });
 
 const num = (text) => Number(text.replaceAll(',', ''));
-const done = (timeout = 60000) => page.waitForSelector('body[data-phase=done]', { timeout });
+// The table complete and, once the core has hashed the FULL BTFs, the report.
+const done = (timeout = 60000) => page.waitForSelector('body[data-phase=done]:not([data-hashes=pending])', { timeout });
 
 /** The rendered table rows: path (from the name cell's title) and cell texts. */
 function tableRows() {
@@ -177,7 +178,7 @@ test('files dropped on the page are analysed', async () => {
     document.dispatchEvent(new DragEvent('dragenter', { dataTransfer: transfer, bubbles: true }));
     document.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true }));
   });
-  await page.waitForFunction(() => document.querySelectorAll('.tbody .tr.ok').length === 2 && document.body.dataset.phase === 'done');
+  await page.waitForFunction(() => document.querySelectorAll('.tbody .tr.ok:not([hidden])').length === 2 && document.body.dataset.phase === 'done');
   assert.deepEqual((await tableRows()).map((r) => r.path).sort(), ['dropped-mlx5_core.btf.xz', 'dropped-nfs.btf.xz']);
   assert.match(await page.textContent('#summary'), /dropped-vmlinux/);
 });

@@ -68,10 +68,13 @@ const core = new Core(Number(new URLSearchParams(location.search).get('threads')
 // ---- intake ---------------------------------------------------------------
 
 // The worker runs one request at a time: stopping it stops both kinds.
-const working = () => [state.run, state.compat].some((job) => job && job.phase === 'running');
+const working = () => [state.run, state.compat].some((job) => job && job.phase === 'running') || hashing();
+// The run's table is complete, and the core still builds FULL BTFs for the report's hashes.
+const hashing = () => Boolean(state.run && state.run.hashes && !state.run.hashes.ms);
 
 function start(files, source) {
   if (working()) core.cancel();
+  releaseHashWaiters();
   state.compat = null;
   state.check = null;
   if (source === 'sample') state.imported = null;
@@ -125,16 +128,33 @@ function cancel() {
 function finish(phase) {
   state.run.phase = phase;
   state.run.ms = performance.now() - state.run.started;
-  // For the benchmark and tests: what the user waited, and the core's memory.
+  // For the benchmark and tests: what the user waited for the table.
   document.body.dataset.runMs = Math.round(state.run.ms);
-  document.body.dataset.wasmMemoryBytes = state.run.memoryBytes ?? '';
-  if (phase === 'done' && state.imported && state.source === 'files') {
-    state.check = checkReport(state.imported, state.base, moduleRows());
-  }
   setPhase(phase);
   renderAll();
-  if (phase === 'done') runCompat();
 }
+
+// Every FULL BTF of the run is hashed: the report is complete.
+function onHashesDone(memoryBytes) {
+  const run = state.run;
+  run.hashes.ms = performance.now() - run.started;
+  run.memoryBytes = memoryBytes;
+  // For the benchmark and tests: the report's last hash, and the core's memory.
+  document.body.dataset.hashesMs = Math.round(run.hashes.ms);
+  document.body.dataset.wasmMemoryBytes = memoryBytes;
+  document.body.dataset.hashes = 'done';
+  if (state.imported && state.source === 'files') {
+    state.check = checkReport(state.imported, state.base, moduleRows());
+  }
+  releaseHashWaiters();
+  renderAll();
+  runCompat();
+}
+
+const hashWaiters = [];
+/** Resolves once the current run's FULL BTFs are hashed (or never will be). */
+const hashesReady = () => (hashing() ? new Promise((resolve) => hashWaiters.push(resolve)) : Promise.resolve());
+const releaseHashWaiters = () => hashWaiters.splice(0).forEach((resolve) => resolve());
 
 // ---- messages from the core -------------------------------------------------
 
@@ -159,11 +179,14 @@ function onCore(msg) {
       scheduleRender();
       break;
     case 'pass-done':
-      onQuickPassDone();
+      if (msg.pass === 'shipped') onQuickPassDone();
+      else onFullPassDone();
+      break;
+    case 'hashes':
+      onHashes(msg);
       break;
     case 'done':
-      state.run.memoryBytes = msg.memoryBytes;
-      finish('done');
+      onHashesDone(msg.memoryBytes);
       break;
     case 'graph':
       onGraph(msg);
@@ -190,10 +213,14 @@ function onCore(msg) {
 function onRows({ pass, indexes, outcomes, hashes }) {
   const rows = indexes.map(rowOf);
   rows.forEach((row, i) => onOutcome(pass, state.rows[row], outcomes[i], hashes && hashes[i]));
-  // That batch is done; unless the core took another, it works on none.
+  clearInFlight(pass, rows);
+  scheduleRender();
+}
+
+// The batch of `rows` is done; unless the core took another, it works on none.
+function clearInFlight(pass, rows) {
   const inFlight = state.run.inFlight;
   if (inFlight && inFlight.pass === pass && inFlight.rows[0] === rows[0]) state.run.inFlight = null;
-  scheduleRender();
 }
 
 /** The row of the worker's file `index`. */
@@ -223,6 +250,22 @@ function onOutcome(pass, row, outcome, sha256) {
     run.fullDone += 1;
     run.fullDoneBytes += row.file_bytes;
   }
+}
+
+function onFullPassDone() {
+  if (state.run.phase !== 'running') return; // a run resumed in its last pass
+  const total = state.rows.filter((r) => r.status === 'ok').length;
+  state.run.hashes = { total, done: 0, ms: 0 };
+  document.body.dataset.hashes = 'pending';
+  finish('done');
+}
+
+function onHashes({ indexes, hashes }) {
+  const rows = indexes.map(rowOf);
+  rows.forEach((row, i) => hashes[i] && (state.rows[row].full_sha256 = hashes[i]));
+  state.run.hashes.done += rows.length;
+  clearInFlight('hash', rows);
+  scheduleRender();
 }
 
 function onQuickPassDone() {
@@ -258,10 +301,12 @@ function onCoreError({ request, message }) {
     fill($('graph-note'), `The type graph could not be built: ${message}`);
     return;
   }
-  const running = state.run && state.run.phase === 'running';
+  const running = state.run && (state.run.phase === 'running' || hashing());
   if (running && state.run.inFlight && state.run.restarts < MAX_RESTARTS) return recoverRun(message);
   showError(request === 'run' ? `Analysis failed: ${message}` : `The analysis core failed: ${message}`);
   if (running) finish('failed');
+  if (state.run) state.run.hashes = null;
+  releaseHashWaiters();
 }
 
 // Each restart reports a file or isolates a batch, so a run always moves
@@ -274,13 +319,16 @@ const MAX_RESTARTS = 32;
 // the worker is found: that one is reported and skipped.
 function recoverRun(message) {
   const run = state.run;
-  const suspects = run.inFlight.rows;
+  const { pass, rows: suspects } = run.inFlight;
   run.inFlight = null;
   run.restarts += 1;
   core.cancel();
   if (suspects.length === 1) {
     const error = `the analysis worker died on this file and was restarted for the others (${message})`;
-    onOutcome(run.pass, state.rows[suspects[0]], { status: 'failed', error });
+    const row = state.rows[suspects[0]];
+    // Its figures stand; only its FULL hash is missing from the report.
+    if (pass === 'hash') Object.assign(row, { full_sha256: undefined, hash_error: error });
+    else onOutcome(pass, row, { status: 'failed', error });
     scheduleRender();
   } else {
     run.isolate = suspects;
@@ -292,11 +340,13 @@ function recoverRun(message) {
 // which the quick pass already read.
 function resumeRun() {
   const run = state.run;
-  const todo = state.rows.filter((r) => r.status === 'pending' || r.status === 'shipped');
+  const unhashed = (r) => r.status === 'ok' && !r.full_sha256 && !r.hash_error;
+  const todo = state.rows.filter((r) => r.status === 'pending' || r.status === 'shipped' || unhashed(r));
   run.rowOf = [...(state.base ? [state.base.index] : []), ...todo.map((r) => r.index)];
   const fileOf = new Map(run.rowOf.map((row, index) => [row, index]));
   const resume = {
     shipped: todo.filter((r) => r.status === 'shipped').map((r) => fileOf.get(r.index)),
+    analysed: todo.filter(unhashed).map((r) => fileOf.get(r.index)),
     isolate: (run.isolate || []).filter((row) => fileOf.has(row)).map((row) => fileOf.get(row)),
   };
   core.run(run.rowOf.map((row) => state.files[row].file), state.base ? 0 : null, resume);
@@ -384,6 +434,7 @@ function renderProgress() {
   if (running && !state.base && run.done === 0) parts.push('finding the base…');
   if (running && fraction > 0.02) parts.push(`about ${duration(((elapsed - (quick ? 0 : run.shippedMs)) * (1 - fraction)) / fraction)} left`);
   if (!running) parts.push(run.phase);
+  if (run.hashes) parts.push(run.hashes.ms ? `report hashes in ${duration(run.hashes.ms)}` : `report hashes: ${count(run.hashes.done)} / ${count(run.hashes.total)}`);
   $('progress-text').textContent = parts.join(' · ');
 }
 
@@ -582,7 +633,7 @@ function setTarget(entry) {
 // Once a run is done: every module the quick pass read, on the run's base.
 function runCompat() {
   state.compat = null;
-  if (state.target && state.run && state.run.phase === 'done' && state.source !== 'report') {
+  if (state.target && state.run && state.run.phase === 'done' && !hashing() && state.source !== 'report') {
     const modules = moduleRows().filter((r) => r.split).map((r) => ({ index: r.index, file: state.files[r.index].file }));
     state.compat = { phase: 'running', total: modules.length, outcomes: new Map() };
     core.compat(state.base ? state.files[state.base.index].file : null, state.target.file, modules);
@@ -683,7 +734,8 @@ $('filter').addEventListener('input', (e) => {
 
 // ---- reports ----------------------------------------------------------------
 
-function exportJson() {
+async function exportJson() {
+  await hashesReady();
   const report = toReport({ base: state.base, rows: moduleRows(), run: state.run });
   const blob = new Blob([JSON.stringify(report, null, 2)], { type: 'application/json' });
   const link = h('a', { href: URL.createObjectURL(blob), download: 'btfscope-report.json' });
@@ -713,6 +765,7 @@ async function importReport(file) {
     state.base = base && { ...base, index: null };
     state.imported = { base, rows };
     state.check = null;
+    document.body.dataset.hashes = 'done'; // the report's own
     const withFull = rows.filter((r) => r.full).length;
     state.run = { id: ++runCounter, started: performance.now(), phase: 'done', pass: 'full', ms: ms ?? 0, shippedMs: 0, total: rows.length, done: rows.length, fullTotal: withFull, fullDone: withFull, totalBytes: 0, doneBytes: 0, fullTotalBytes: 0, fullDoneBytes: 0 };
     setPhase('done');

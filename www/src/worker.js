@@ -41,14 +41,16 @@ const read = async (file) => new Uint8Array(await file.arrayBuffer());
 const readAll = (files) => Promise.all(files.map((file) => read(file).catch((e) => e)));
 const EMPTY = new Uint8Array();
 
+const orEmpty = (read) => read.map((b) => (b instanceof Error ? EMPTY : b));
+
 /**
  * Calls `analyse(buffers)` with every unread file as no bytes; the
- * outcomes it returns (through `outcomesOf`) then say why they were not read.
+ * outcomes it returns then say why they were not read.
  */
-function analyseRead(read, analyse, outcomesOf = (result) => result) {
-  const result = analyse(read.map((b) => (b instanceof Error ? EMPTY : b)));
-  read.forEach((b, i) => b instanceof Error && (outcomesOf(result)[i] = { status: 'failed', error: `could not read the file: ${errorText(b)}` }));
-  return result;
+function analyseRead(read, analyse) {
+  const outcomes = analyse(orEmpty(read));
+  read.forEach((b, i) => b instanceof Error && (outcomes[i] = { status: 'failed', error: `could not read the file: ${errorText(b)}` }));
+  return outcomes;
 }
 const readBytes = (read) => read.map((b) => (b instanceof Error ? undefined : b));
 
@@ -119,11 +121,13 @@ async function chooseBase(files, base) {
   return { index: base, types };
 }
 
-// Two passes over the modules: the quick one (sizes and kinds as shipped)
-// fills the table in seconds; the full one (FULL BTF, the report's rows)
-// follows on the modules the quick pass could read. Each batch is
-// announced before the core takes it: if the worker dies, the page knows
-// which files it was working on (see `Core.run` for `resume`).
+// Three passes over the modules: the quick one (sizes and kinds as
+// shipped) fills the table in seconds; the full one (FULL sizes, the
+// report's rows) follows on the modules the quick pass could read; the
+// last builds their FULL BTFs for the report's hashes, which the table
+// does not need. Each batch is announced before the core takes it: if the
+// worker dies, the page knows which files it was working on (see
+// `Core.run` for `resume`).
 async function run({ files, base, resume }) {
   // Asking a File its size can take a round trip to the browser: done here,
   // not on the page's thread. A resumed run's page knows the sizes and base.
@@ -142,8 +146,10 @@ async function run({ files, base, resume }) {
   // session borrowed, and the page replaces this worker.
   const session = new core.wasm.Session(baseBytes);
   const shipped = new Set(resume ? resume.shipped : []);
+  const analysed = resume ? [...resume.analysed] : [];
   const alone = new Set(resume ? resume.isolate : []);
-  const modules = files.map((_, i) => i).filter((i) => (!chosen || i !== chosen.index) && !shipped.has(i));
+  const done = new Set([...shipped, ...analysed]);
+  const modules = files.map((_, i) => i).filter((i) => (!chosen || i !== chosen.index) && !done.has(i));
   const readable = [...shipped];
   const hashing = new Hashing();
   await pass(modules, files, alone, async (indexes, read) => {
@@ -158,11 +164,17 @@ async function run({ files, base, resume }) {
   await pass(readable, files, alone, async (indexes, read) => {
     postMessage({ type: 'batch', pass: 'full', indexes });
     const names = indexes.map((i) => files[i].name);
-    const { outcomes, fulls } = analyseRead(read, (bytes) => session.analyze(names, bytes), (result) => result.outcomes);
-    await hashing.add(fulls, (hashes) => {
-      hashes.forEach((hash, i) => hash && (outcomes[i].value.full_sha256 = hash));
-      postMessage({ type: 'rows', pass: 'full', indexes, outcomes });
-    });
+    const outcomes = analyseRead(read, (bytes) => session.analyze(names, bytes));
+    indexes.forEach((index, i) => outcomes[i].status === 'ok' && analysed.push(index));
+    postMessage({ type: 'rows', pass: 'full', indexes, outcomes });
+  });
+  postMessage({ type: 'pass-done', pass: 'full' });
+  analysed.sort((a, b) => a - b);
+  await pass(analysed, files, alone, async (indexes, read) => {
+    await serveWaiting();
+    postMessage({ type: 'batch', pass: 'hash', indexes });
+    const fulls = session.fulls(orEmpty(read));
+    await hashing.add(fulls, (hashes) => postMessage({ type: 'hashes', indexes, hashes }));
   });
   await hashing.drain();
   session.free();
@@ -256,18 +268,28 @@ async function encode({ file, base, features }) {
 const handlers = { run, graph, compat, encode };
 const errorText = (e) => String(e && e.message ? e.message : e);
 
+async function handle(request) {
+  try {
+    await handlers[request.type](request);
+  } catch (e) {
+    postMessage({ type: 'error', request: request.type, message: errorText(e) });
+  }
+}
+
 async function drain() {
   if (!core || busy) return;
   busy = true;
-  while (queue.length) {
-    const request = queue.shift();
-    try {
-      await handlers[request.type](request);
-    } catch (e) {
-      postMessage({ type: 'error', request: request.type, message: errorText(e) });
-    }
-  }
+  while (queue.length) await handle(queue.shift());
   busy = false;
+}
+
+// Type graphs the user asked for while a run hashes its FULL BTFs: they
+// are quick, and the user is waiting for them.
+async function serveWaiting() {
+  for (let i = 0; i < queue.length; ) {
+    if (queue[i].type === 'graph') await handle(queue.splice(i, 1)[0]);
+    else i += 1;
+  }
 }
 
 configured

@@ -31,6 +31,11 @@ pub(super) struct FastBase<'a> {
     /// `2 * index` for a type id, `2 * index + 1` for a name.
     template: Vec<u32>,
     template_at: Vec<u32>,
+    /// What [`measure`] reads of base type `id`, from `measures_at[id]`:
+    /// its word count, how many names it has, and their text ordinals
+    /// (not 0). A fraction of the template, read in id order.
+    measures: Vec<u32>,
+    measures_at: Vec<u32>,
     /// Ordinal → its text's offset in `strings` and length with its NUL.
     texts: Vec<(u32, u32)>,
     strings: &'a [u8],
@@ -142,10 +147,26 @@ impl<'a> FastBase<'a> {
                 }
             })
             .collect();
+        let mut measures = Vec::new();
+        let mut measures_at = vec![0u32; base.type_count() as usize];
+        for id in 1..base.type_count() {
+            let t = template_at[id as usize] as usize;
+            let record = &template[t + HEAD..t + HEAD + template[t] as usize];
+            measures_at[id as usize] = measures.len() as u32;
+            let names = str_words(index.records.get(id))
+                .map(|w| record[w])
+                .filter(|&o| o != 0);
+            let at = measures.len();
+            measures.extend([record.len() as u32, 0]);
+            measures.extend(names);
+            measures[at + 1] = (measures.len() - at - 2) as u32;
+        }
         Ok(Some(FastBase {
             index,
             template,
             template_at,
+            measures,
+            measures_at,
             texts,
             strings: base.string_bytes(),
             by_text,
@@ -208,7 +229,7 @@ pub(super) fn assemble(fast: &FastBase, btf: &Btf, reached: &IdSet) -> Result<Op
         base_words += template[t] as usize;
         name_bytes += template[t + 2] as usize;
     }
-    let mut strings = Strings::new(fast, Some(name_bytes + btf.string_bytes().len()));
+    let mut strings = Strings::new(fast, name_bytes + btf.string_bytes().len());
     let mut words: Vec<u32> = Vec::with_capacity(base_words + btf.type_bytes().len() / 4 + SHORT);
     let mut offsets = Vec::with_capacity(reached.len() + plan.kept());
     for id in reached.iter() {
@@ -254,30 +275,59 @@ pub(super) fn assemble(fast: &FastBase, btf: &Btf, reached: &IdSet) -> Result<Op
     Ok(Some(Assembled {
         types,
         offsets,
-        strings: strings.into_bytes(),
+        strings: strings.out,
     }))
 }
 
-/// [`assemble`]'s sizes without assembling: the same strings are placed,
-/// but nothing is copied (most of the page's work, when it only shows
-/// sizes).
+/// [`assemble`]'s sizes without assembling: the strings it would place
+/// are counted, and nothing is copied (most of the page's work, when it
+/// only shows sizes).
 pub(super) fn measure(fast: &FastBase, btf: &Btf, reached: &IdSet) -> Result<Option<Measured>> {
     let Some(plan) = plan(fast, btf, reached)? else {
         return Ok(None);
     };
-    let mut strings = Strings::new(fast, None);
+    // The empty string at offset 0, then each distinct text once.
+    let mut string_bytes = 1;
+    let mut seen = vec![0u64; fast.texts.len().div_ceil(64)];
+    let mut see = |o: u32| {
+        let (word, bit) = (o as usize / 64, 1u64 << (o % 64));
+        if seen[word] & bit == 0 {
+            seen[word] |= bit;
+            string_bytes += fast.texts[o as usize].1 as usize;
+        }
+    };
     let mut type_words = 0;
     for id in reached.iter() {
-        let (record, patches) = fast.template_record(id);
-        type_words += record.len();
-        for &p in patches {
-            let o = record[p as usize / 2];
-            if p % 2 == 1 && o != 0 {
-                strings.place(o);
+        let at = fast.measures_at[id as usize] as usize;
+        let (words, names) = (fast.measures[at], fast.measures[at + 1] as usize);
+        type_words += words as usize;
+        fast.measures[at + 2..at + 2 + names]
+            .iter()
+            .for_each(|&o| see(o));
+    }
+    // Every module type's strings count, kept or not; each module string
+    // offset is looked up by its text once.
+    let mut by_offset: FxHashMap<u32, ()> = FxHashMap::default();
+    let mut own: FxHashMap<&[u8], ()> = FxHashMap::default();
+    let mut own_bytes = 0;
+    for t in btf.local_types() {
+        for w in t.name_words() {
+            let off = t.word(w);
+            if by_offset.insert(off, ()).is_some() {
+                continue;
+            }
+            let text = btf.str_at(off).unwrap_or_default();
+            match fast.by_text.get(text) {
+                _ if text.is_empty() => {}
+                Some(&o) => see(o),
+                None => {
+                    if own.insert(text, ()).is_none() {
+                        own_bytes += text.len() + 1;
+                    }
+                }
             }
         }
     }
-    module_names(btf, &mut strings);
     for (t, &local_id) in btf.local_types().zip(&plan.local_ids) {
         if local_id != 0 {
             type_words += t.words().len();
@@ -286,7 +336,7 @@ pub(super) fn measure(fast: &FastBase, btf: &Btf, reached: &IdSet) -> Result<Opt
     Ok(Some(Measured {
         types: reached.len() + plan.kept(),
         type_bytes: 4 * type_words,
-        string_bytes: strings.len,
+        string_bytes: string_bytes + own_bytes,
     }))
 }
 
@@ -426,13 +476,10 @@ fn copy_short<T: Copy>(to: &mut Vec<T>, from: &[T], len: usize) {
     }
 }
 
-/// The FULL string section, filled in visiting order, or only measured.
+/// The FULL string section, filled in visiting order.
 struct Strings<'f, 'b> {
     fast: &'f FastBase<'f>,
-    /// The section so far; `None` when only measuring.
-    out: Option<Vec<u8>>,
-    /// The section's length so far.
-    len: usize,
+    out: Vec<u8>,
     /// Base ordinal → output offset (0 until first visited: no text
     /// but "" is at 0).
     placed: Vec<u32>,
@@ -441,44 +488,32 @@ struct Strings<'f, 'b> {
 }
 
 impl<'f, 'b> Strings<'f, 'b> {
-    /// With room for `capacity` bytes of strings, or measuring only.
-    fn new(fast: &'f FastBase<'f>, capacity: Option<usize>) -> Self {
-        let out = capacity.map(|bytes| {
-            let mut out = Vec::with_capacity(bytes + 1 + SHORT);
-            out.push(0);
-            out
-        });
+    /// With room for `bytes` of strings.
+    fn new(fast: &'f FastBase<'f>, bytes: usize) -> Self {
+        let mut out = Vec::with_capacity(bytes + 1 + SHORT);
+        out.push(0);
         Strings {
             fast,
             out,
-            len: 1,
             placed: vec![0; fast.texts.len()],
             own: FxHashMap::default(),
         }
     }
 
-    /// Appends `len` bytes of `text` (which may hold more) at the end.
-    fn append(&mut self, text: &[u8], len: usize) -> u32 {
-        let at = self.len as u32;
-        self.len += len;
-        if let Some(out) = &mut self.out {
-            copy_short(out, text, len);
-        }
-        at
-    }
-
     /// The output offset of the base text with ordinal `o` (not 0: "").
     fn place(&mut self, o: u32) -> u32 {
-        let slot = self.placed[o as usize];
-        if slot != 0 {
-            return slot;
+        let slot = &mut self.placed[o as usize];
+        if *slot == 0 {
+            *slot = self.out.len() as u32;
+            // The base's bytes hold the text and its NUL.
+            let (off, len) = self.fast.texts[o as usize];
+            copy_short(
+                &mut self.out,
+                &self.fast.strings[off as usize..],
+                len as usize,
+            );
         }
-        // The base's bytes hold the text and its NUL.
-        let fast = self.fast;
-        let (off, len) = fast.texts[o as usize];
-        let at = self.append(&fast.strings[off as usize..], len as usize);
-        self.placed[o as usize] = at;
-        at
+        *slot
     }
 
     /// The output offset of `text`.
@@ -493,13 +528,10 @@ impl<'f, 'b> Strings<'f, 'b> {
         if let Some(&at) = self.own.get(text) {
             return at;
         }
-        let at = self.append(text, text.len());
-        self.append(&[0], 1);
+        let at = self.out.len() as u32;
+        self.out.extend_from_slice(text);
+        self.out.push(0);
         self.own.insert(text, at);
         at
-    }
-
-    fn into_bytes(self) -> Vec<u8> {
-        self.out.unwrap_or_default()
     }
 }
