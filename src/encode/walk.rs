@@ -280,6 +280,18 @@ impl<'a, 'u> Walker<'a, 'u> {
             return Ok(Some(die));
         }
         for spec in abbrev.attributes() {
+            if !read_value(spec.name(), die.tag) {
+                // Unparsed: most attributes (source lines, siblings) are
+                // not wanted, and a flag is set by being present.
+                self.entries.skip_attributes(std::slice::from_ref(spec))?;
+                match spec.name() {
+                    DW_AT_declaration => die.declaration = true,
+                    DW_AT_external => die.external = true,
+                    DW_AT_artificial => die.artificial = true,
+                    _ => {}
+                }
+                continue;
+            }
             let attr = self.entries.read_attribute(*spec)?;
             if attr.name() == DW_AT_location {
                 // Normalized: a location list offset, whatever its form.
@@ -288,15 +300,10 @@ impl<'a, 'u> Walker<'a, 'u> {
             }
             let v = attr.raw_value();
             match attr.name() {
-                // Resolving a name costs a string lookup; only DIEs that
-                // become BTF (or are matched by name) need theirs.
-                DW_AT_name if named(die.tag) => die.name = self.string(v),
+                DW_AT_name => die.name = self.string(v),
                 DW_AT_type => die.ty = self.reference(&v),
                 DW_AT_byte_size => die.byte_size = udata(&v),
                 DW_AT_encoding => die.encoding = udata(&v).unwrap_or(0),
-                DW_AT_declaration => die.declaration = true,
-                DW_AT_external => die.external = true,
-                DW_AT_artificial => die.artificial = true,
                 DW_AT_data_member_location => die.member_location = Some(member_offset(&v)),
                 DW_AT_data_bit_offset => die.data_bit_offset = udata(&v),
                 DW_AT_bit_offset => die.bit_offset = udata(&v).unwrap_or(0),
@@ -873,6 +880,30 @@ const INLINE_LOCALS: [DwTag; 6] = [
 /// attributes.
 fn is_block(tag: DwTag) -> bool {
     matches!(tag, DW_TAG_lexical_block | DW_TAG_inlined_subroutine)
+}
+
+/// Attributes whose values the walk reads (see `Walker::next_die_unread`):
+/// a name costs a string lookup, and only DIEs that become BTF (or are
+/// matched by name) need theirs.
+fn read_value(at: DwAt, tag: DwTag) -> bool {
+    at == DW_AT_name && named(tag)
+        || matches!(
+            at,
+            DW_AT_location
+                | DW_AT_type
+                | DW_AT_byte_size
+                | DW_AT_encoding
+                | DW_AT_data_member_location
+                | DW_AT_data_bit_offset
+                | DW_AT_bit_offset
+                | DW_AT_bit_size
+                | DW_AT_upper_bound
+                | DW_AT_count
+                | DW_AT_const_value
+                | DW_AT_abstract_origin
+                | DW_AT_specification
+                | DW_AT_language
+        )
 }
 
 /// DIEs whose name the encoder uses.
