@@ -2,6 +2,7 @@
 //! called from a Web Worker (www/src/worker.js). Files arrive as bytes,
 //! results leave as plain JS objects; all analysis is the library's.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use js_sys::{Array, Uint8Array};
@@ -136,6 +137,9 @@ fn own_base(bytes: &[u8]) -> Result<OwnedBase> {
 pub struct Session {
     base: Option<Base>,
     target: Option<OwnedTarget>,
+    /// The BTF of each module the quick pass read, by the page's key: the
+    /// later passes take it from here instead of reading the file again.
+    kept: HashMap<u32, Vec<u8>>,
 }
 
 /// The explainer's findings, each with its verdict in words.
@@ -194,47 +198,70 @@ impl Session {
         Ok(Session {
             base: base.map(Base::Plain),
             target: None,
+            kept: HashMap::new(),
         })
     }
 
     /// The quick pass: each file's BTF as shipped (sizes, kinds), in
     /// parallel; `files` are `Uint8Array`s, outcomes come back in order.
-    pub fn shipped(&self, files: Array) -> Result<JsValue, JsError> {
-        let outcomes: Vec<Outcome<Stat>> = byte_arrays(files)?
+    /// The BTF of each file read is kept under `keys[i]` for `analyze` and
+    /// `fulls`.
+    pub fn shipped(&mut self, keys: Vec<u32>, files: Array) -> Result<JsValue, JsError> {
+        let read: Vec<Result<(Stat, Vec<u8>)>> = byte_arrays(files)?
             .par_iter()
             .map(|bytes| {
-                Input::open(bytes)
-                    .and_then(|input| input.with_btf(self.base(), |btf| Ok(stat(btf))))
+                let input = Input::open(bytes)?;
+                let stat = input.with_btf(self.base(), |btf| Ok(stat(btf)))?;
+                // Only the BTF, unless the module's ids rest on a distilled base.
+                let kept = match (input.btf_base_bytes(), input.btf_bytes()) {
+                    (None, Some(btf)) => btf.to_vec(),
+                    _ => bytes.clone(),
+                };
+                Ok((stat, kept))
+            })
+            .collect();
+        let mut outcomes: Vec<Outcome<Stat>> = Vec::with_capacity(read.len());
+        for (key, r) in keys.into_iter().zip(read) {
+            outcomes.push(
+                r.map(|(stat, kept)| {
+                    self.kept.insert(key, kept);
+                    stat
+                })
+                .into(),
+            );
+        }
+        to_js(&outcomes)
+    }
+
+    /// The full pass: the report's module rows (SPLIT, FULL, kinds) and
+    /// the re-deduplicated sizes of the modules `shipped` kept under
+    /// `keys`, in parallel; `names[i]` is the file name of `keys[i]`. Each
+    /// row's `full_sha256` is empty: FULL BTFs are measured here, not built
+    /// (see `fulls`).
+    pub fn analyze(&mut self, names: Vec<String>, keys: Vec<u32>) -> Result<JsValue, JsError> {
+        self.index_base()
+            .map_err(|e| JsError::new(&e.in_file("base").to_string()))?;
+        let outcomes: Vec<Outcome<AnalyzedModule>> = names
+            .into_par_iter()
+            .zip(keys)
+            .map(|(name, key)| {
+                self.kept(key)
+                    .and_then(|bytes| self.analyze_module(name, bytes))
                     .into()
             })
             .collect();
         to_js(&outcomes)
     }
 
-    /// The full pass: the report's module rows (SPLIT, FULL, kinds) and
-    /// the re-deduplicated sizes, in parallel; `names[i]` is the file name
-    /// of `files[i]`. Each row's `full_sha256` is empty: FULL BTFs are
-    /// measured here, not built (see `fulls`).
-    pub fn analyze(&mut self, names: Vec<String>, files: Array) -> Result<JsValue, JsError> {
+    /// The FULL BTF of each module kept under `keys` (undefined for those
+    /// that fail), for the page to hash with the browser's SHA-256, many
+    /// times faster than hashing in wasm.
+    pub fn fulls(&mut self, keys: Vec<u32>) -> Result<Array, JsError> {
         self.index_base()
             .map_err(|e| JsError::new(&e.in_file("base").to_string()))?;
-        let outcomes: Vec<Outcome<AnalyzedModule>> = names
+        let fulls: Vec<Option<Vec<u8>>> = keys
             .into_par_iter()
-            .zip(byte_arrays(files)?)
-            .map(|(name, bytes)| self.analyze_module(name, &bytes).into())
-            .collect();
-        to_js(&outcomes)
-    }
-
-    /// The FULL BTF of each module in `files` (undefined for those that
-    /// fail), for the page to hash with the browser's SHA-256, many times
-    /// faster than hashing in wasm.
-    pub fn fulls(&mut self, files: Array) -> Result<Array, JsError> {
-        self.index_base()
-            .map_err(|e| JsError::new(&e.in_file("base").to_string()))?;
-        let fulls: Vec<Option<Vec<u8>>> = byte_arrays(files)?
-            .par_iter()
-            .map(|bytes| self.full_btf(bytes).ok())
+            .map(|key| self.kept(key).and_then(|bytes| self.full_btf(bytes)).ok())
             .collect();
         Ok(fulls
             .iter()
@@ -361,6 +388,15 @@ impl Session {
                 unhashed_row(btf, Some(&indexes.full), &name)
             })?,
             dedup: sizes(base, &indexes.dedup, bytes, None)?,
+        })
+    }
+
+    fn kept(&self, key: u32) -> Result<&[u8]> {
+        self.kept.get(&key).map(Vec::as_slice).ok_or_else(|| {
+            Error::new(
+                ErrorKind::Usage,
+                "this module was not read by the quick pass",
+            )
         })
     }
 

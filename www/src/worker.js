@@ -152,28 +152,34 @@ async function run({ files, base, resume }) {
   const modules = files.map((_, i) => i).filter((i) => (!chosen || i !== chosen.index) && !done.has(i));
   const readable = [...shipped];
   const hashing = new Hashing();
+  // The later passes take the BTF the quick pass kept; a fresh worker's
+  // session has none of what the dead one read.
+  const reread = [...done].sort((a, b) => a - b);
+  await pass(reread, files, alone, async (indexes, read) => {
+    postMessage({ type: 'batch', pass: 'shipped', indexes });
+    session.shipped(indexes, orEmpty(read));
+  });
   await pass(modules, files, alone, async (indexes, read) => {
     postMessage({ type: 'batch', pass: 'shipped', indexes });
-    const outcomes = analyseRead(read, (bytes) => session.shipped(bytes));
+    const outcomes = analyseRead(read, (bytes) => session.shipped(indexes, bytes));
     indexes.forEach((index, i) => outcomes[i].status === 'ok' && readable.push(index));
     await hashing.add(readBytes(read), (hashes) => postMessage({ type: 'rows', pass: 'shipped', indexes, outcomes, hashes }));
   });
   await hashing.drain();
   postMessage({ type: 'pass-done', pass: 'shipped' });
   readable.sort((a, b) => a - b);
-  await pass(readable, files, alone, async (indexes, read) => {
+  await pass(readable, null, alone, async (indexes) => {
     postMessage({ type: 'batch', pass: 'full', indexes });
-    const names = indexes.map((i) => files[i].name);
-    const outcomes = analyseRead(read, (bytes) => session.analyze(names, bytes));
+    const outcomes = session.analyze(indexes.map((i) => files[i].name), indexes);
     indexes.forEach((index, i) => outcomes[i].status === 'ok' && analysed.push(index));
     postMessage({ type: 'rows', pass: 'full', indexes, outcomes });
   });
   postMessage({ type: 'pass-done', pass: 'full' });
   analysed.sort((a, b) => a - b);
-  await pass(analysed, files, alone, async (indexes, read) => {
+  await pass(analysed, null, alone, async (indexes) => {
     await serveWaiting();
     postMessage({ type: 'batch', pass: 'hash', indexes });
-    const fulls = session.fulls(orEmpty(read));
+    const fulls = session.fulls(indexes);
     await hashing.add(fulls, (hashes) => postMessage({ type: 'hashes', indexes, hashes }));
   });
   await hashing.drain();
@@ -183,8 +189,8 @@ async function run({ files, base, resume }) {
 }
 
 // Calls `analyse(indexes, read)` batch by batch (`read`: see readAll),
-// reading the next batch while the current one is analysed. The files in
-// `alone` get a batch each.
+// reading the next batch from `files` (unless null) while the current one
+// is analysed. The files in `alone` get a batch each.
 async function pass(indexes, files, alone, analyse) {
   // Big enough to keep every thread busy and many reads in flight.
   const size = Math.max(32, 16 * core.wasm.threadCount());
@@ -194,7 +200,7 @@ async function pass(indexes, files, alone, analyse) {
     if (last && last.length < size && !alone.has(index) && !alone.has(last[0])) last.push(index);
     else batches.push([index]);
   }
-  const readBatch = (batch) => batch && readAll(batch.map((i) => files[i]));
+  const readBatch = (batch) => batch && files && readAll(batch.map((i) => files[i]));
   let next = readBatch(batches[0]);
   for (const [n, batch] of batches.entries()) {
     const read = await next;
