@@ -265,7 +265,9 @@ function onHashes({ indexes, hashes }) {
   rows.forEach((row, i) => hashes[i] && (state.rows[row].full_sha256 = hashes[i]));
   state.run.hashes.done += rows.length;
   clearInFlight('hash', rows);
-  scheduleRender();
+  // Only the progress and an open module's detail show the hashes.
+  renderProgress();
+  if (ui.view === 'module' && rows.some((row) => state.rows[row] === selectedRow())) renderDetail();
 }
 
 function onQuickPassDone() {
@@ -535,7 +537,7 @@ function renderDetail() {
         full && fact('saved', `${count(full.bytes - split.bytes)} bytes (${((100 * (full.bytes - split.bytes)) / full.bytes).toFixed(1)}% of FULL)`),
         full && fact('base types', `${count(row.base_types_reached)} reached`),
         fact('strings', `${count(row.kinds.string_bytes)} bytes`),
-        full && fact('FULL sha256', `${row.full_sha256.slice(0, 16)}…`)),
+        full && fact('FULL sha256', row.full_sha256 ? `${row.full_sha256.slice(0, 16)}…` : row.hash_error || 'being computed'),
       kindTable(row.kinds.kinds),
     );
   }
