@@ -101,3 +101,82 @@ pub(super) fn decode_parallel_encode_in_order<I: Sync, T: Send, E: Send>(
     }
     s.error.map_or(Ok(()), Err)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::decode_parallel_encode_in_order as run;
+
+    fn in_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("a pool")
+            .install(f)
+    }
+
+    #[test]
+    fn items_are_encoded_in_order_whatever_the_threads() {
+        let items: Vec<u32> = (0..200).collect();
+        for threads in [1, 2, 4] {
+            for lookahead in [1, 3, 64] {
+                let mut seen = Vec::new();
+                in_pool(threads, || {
+                    run(
+                        &items,
+                        lookahead,
+                        |&x| x * 2,
+                        |i, y| -> Result<(), ()> {
+                            assert_eq!(y, items[i] * 2);
+                            seen.push(i);
+                            Ok(())
+                        },
+                    )
+                })
+                .expect("no error");
+                assert_eq!(seen, (0..200).collect::<Vec<_>>(), "{threads} threads");
+            }
+        }
+    }
+
+    #[test]
+    fn the_first_error_stops_the_encoding() {
+        let items: Vec<u32> = (0..100).collect();
+        let mut last = 0;
+        let result = in_pool(3, || {
+            run(
+                &items,
+                8,
+                |&x| x,
+                |i, _| {
+                    last = i;
+                    if i == 10 {
+                        Err(i)
+                    } else {
+                        Ok(())
+                    }
+                },
+            )
+        });
+        assert_eq!(result, Err(10));
+        assert_eq!(last, 10);
+    }
+
+    #[test]
+    fn a_panic_while_decoding_reaches_the_caller() {
+        let items: Vec<u32> = (0..50).collect();
+        let caught = std::panic::catch_unwind(|| {
+            in_pool(2, || {
+                run(
+                    &items,
+                    4,
+                    |&x| {
+                        assert!(x != 20, "bad item");
+                        x
+                    },
+                    |_, _| Ok::<(), ()>(()),
+                )
+            })
+        });
+        assert!(caught.is_err());
+    }
+}
