@@ -537,7 +537,7 @@ function renderDetail() {
         full && fact('saved', `${count(full.bytes - split.bytes)} bytes (${((100 * (full.bytes - split.bytes)) / full.bytes).toFixed(1)}% of FULL)`),
         full && fact('base types', `${count(row.base_types_reached)} reached`),
         fact('strings', `${count(row.kinds.string_bytes)} bytes`),
-        full && fact('FULL sha256', row.full_sha256 ? `${row.full_sha256.slice(0, 16)}…` : row.hash_error || 'being computed'),
+        full && fact('FULL sha256', row.full_sha256 ? `${row.full_sha256.slice(0, 16)}…` : row.hash_error || 'being computed')),
       kindTable(row.kinds.kinds),
     );
   }
