@@ -9,6 +9,42 @@ pub type LocalId = u32;
 /// Borrowed from the DWARF string sections.
 pub type Name<'a> = &'a [u8];
 
+/// A name as the walk leaves it for the encoder: a `.debug_str` name is
+/// the rest of that section from where it starts, its end (its NUL) found
+/// only if it is read. Most never are: the encoder knows them by position
+/// (`names.rs`), and the millions of member names stay untouched.
+#[derive(Debug, Clone, Copy)]
+pub struct LazyName<'a>(&'a [u8]);
+
+impl<'a> LazyName<'a> {
+    pub const EMPTY: LazyName<'static> = LazyName(b"");
+
+    /// The name that starts `rest`, which must hold its NUL.
+    pub fn until_nul(rest: &'a [u8]) -> Self {
+        LazyName(rest)
+    }
+
+    /// The name's bytes, without its NUL.
+    pub fn bytes(self) -> Name<'a> {
+        match self.0.iter().position(|&b| b == 0) {
+            Some(end) => &self.0[..end],
+            None => self.0,
+        }
+    }
+
+    /// Where the name starts in memory.
+    pub fn start(self) -> *const u8 {
+        self.0.as_ptr()
+    }
+}
+
+/// An exact name (no NUL inside).
+impl<'a> From<Name<'a>> for LazyName<'a> {
+    fn from(bytes: Name<'a>) -> Self {
+        LazyName(bytes)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub enum Ty<'a> {
     Base {
@@ -37,7 +73,7 @@ pub enum Ty<'a> {
         size: u64,
         /// From the underlying type's encoding (DWARF 5 / GCC's DW_AT_type).
         signed: bool,
-        values: Vec<(Name<'a>, u64)>,
+        values: Vec<(LazyName<'a>, u64)>,
     },
     Array {
         elem: LocalId,
@@ -47,14 +83,14 @@ pub enum Ty<'a> {
     },
     Proto {
         ret: LocalId,
-        params: Vec<(Name<'a>, LocalId)>,
+        params: Vec<(LazyName<'a>, LocalId)>,
         varargs: bool,
     },
 }
 
 #[derive(Debug, Clone)]
 pub struct Member<'a> {
-    pub name: Name<'a>,
+    pub name: LazyName<'a>,
     pub ty: LocalId,
     pub bit_offset: u64,
     pub bitfield_size: u64,

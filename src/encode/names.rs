@@ -5,6 +5,7 @@
 
 use std::borrow::Cow;
 
+use super::ir::LazyName;
 use crate::btf::{BtfBuilder, NameRef};
 use crate::dedup::fx::FxHashMap;
 
@@ -12,8 +13,9 @@ use crate::dedup::fx::FxHashMap;
 pub(super) struct Names {
     /// Where `.debug_str` lies in memory.
     section: std::ops::Range<usize>,
-    /// Position in the section → (length, string offset).
-    offsets: FxHashMap<u32, (u32, u32)>,
+    /// Position in the section → string offset. A name that starts there
+    /// is the bytes up to the next NUL, whatever slice it came as.
+    offsets: FxHashMap<u32, u32>,
 }
 
 impl Names {
@@ -24,45 +26,43 @@ impl Names {
         }
     }
 
-    /// `bytes` (lossily UTF-8) as a name for the builder.
-    pub(super) fn name<'n>(&'n mut self, bytes: &'n [u8]) -> DwarfName<'n> {
-        DwarfName { bytes, names: self }
+    /// `name` (lossily UTF-8) as a name for the builder.
+    pub(super) fn name<'n>(&'n mut self, name: impl Into<LazyName<'n>>) -> DwarfName<'n> {
+        DwarfName {
+            name: name.into(),
+            names: self,
+        }
     }
 
-    /// Where `bytes` starts in `.debug_str`, if it lies there.
-    fn position(&self, bytes: &[u8]) -> Option<u32> {
-        let range = bytes.as_ptr_range();
-        let (start, end) = (range.start as usize, range.end as usize);
-        (self.section.start <= start && end <= self.section.end)
+    /// Where `name` starts in `.debug_str`, if it lies there.
+    fn position(&self, name: LazyName<'_>) -> Option<u32> {
+        let start = name.start() as usize;
+        self.section
+            .contains(&start)
             .then(|| (start - self.section.start) as u32)
     }
 }
 
 /// A name from the DWARF, added to the builder through [`Names`].
 pub(super) struct DwarfName<'n> {
-    bytes: &'n [u8],
+    name: LazyName<'n>,
     names: &'n mut Names,
 }
 
 impl NameRef for DwarfName<'_> {
     fn intern(self, b: &mut BtfBuilder<'_>) -> u32 {
-        let Some(at) = self.names.position(self.bytes) else {
+        let Some(at) = self.names.position(self.name) else {
             return b.add_str(&self.text());
         };
-        let len = self.bytes.len() as u32;
-        match self.names.offsets.get(&at) {
-            // The length is checked too: a name cut short of its NUL
-            // starts at the same position.
-            Some(&(known_len, off)) if known_len == len => off,
-            _ => {
-                let off = b.add_str(&self.text());
-                self.names.offsets.insert(at, (len, off));
-                off
-            }
+        if let Some(&off) = self.names.offsets.get(&at) {
+            return off;
         }
+        let off = b.add_str(&self.text());
+        self.names.offsets.insert(at, off);
+        off
     }
 
     fn text(&self) -> Cow<'_, str> {
-        String::from_utf8_lossy(self.bytes)
+        String::from_utf8_lossy(self.name.bytes())
     }
 }

@@ -8,7 +8,7 @@ use gimli::constants::{
     DW_ATE_boolean, DW_ATE_complex_float, DW_ATE_float, DW_ATE_imaginary_float,
 };
 
-use super::ir::{Cu, LocalId, Ty};
+use super::ir::{Cu, LazyName, LocalId, Ty};
 use super::Encoder;
 use crate::btf::kind::{INT_BOOL, INT_SIGNED};
 use crate::btf::{FwdKind, TypeId};
@@ -58,13 +58,13 @@ impl Encoder<'_, '_> {
                         } else {
                             FwdKind::Struct
                         };
-                        self.b.add_fwd(self.names.name(name), kind)
+                        self.b.add_fwd(self.names.name(*name), kind)
                     } else {
                         let size = self.fit_u32(*size, name);
                         let id = if *union {
-                            self.b.add_union(self.names.name(name), size)
+                            self.b.add_union(self.names.name(*name), size)
                         } else {
-                            self.b.add_struct(self.names.name(name), size)
+                            self.b.add_struct(self.names.name(*name), size)
                         };
                         for m in members {
                             let field = u32::try_from(m.bit_offset)
@@ -77,7 +77,7 @@ impl Encoder<'_, '_> {
                                 self.warn(format!(
                                     "{}.{}: member at bit {} ({} bits) cannot be encoded; left out",
                                     text(name),
-                                    text(m.name),
+                                    text(m.name.bytes()),
                                     m.bit_offset,
                                     m.bitfield_size
                                 ));
@@ -102,7 +102,7 @@ impl Encoder<'_, '_> {
                     varargs,
                 } => {
                     let id = self.b.add_func_proto(r(*ret));
-                    let varargs = varargs.then_some((&b""[..], 0));
+                    let varargs = varargs.then_some((LazyName::EMPTY, 0));
                     for (name, t) in params.iter().copied().chain(varargs) {
                         if let Err(e) = self.b.add_func_param(self.names.name(name), r(t)) {
                             self.warn(e.message);
@@ -176,7 +176,7 @@ impl Encoder<'_, '_> {
         name: &[u8],
         size: u64,
         signed: bool,
-        values: &[(&[u8], u64)],
+        values: &[(LazyName<'_>, u64)],
     ) -> TypeId {
         let size = if size.is_power_of_two() && size <= 8 {
             size as u32
@@ -194,7 +194,7 @@ impl Encoder<'_, '_> {
             self.b.add_enum64(self.names.name(name), size, signed)
         };
         for &(value_name, v) in values {
-            if value_name.is_empty() {
+            if value_name.bytes().is_empty() {
                 self.warn(format!(
                     "enum {}: a value without a name was left out",
                     text(name)

@@ -18,7 +18,7 @@
 use gimli::constants::*;
 use gimli::{AttributeValue, EndianSlice, Reader, RunTimeEndian};
 
-use super::ir::{Cu, DeclTag, Func, LocalId, Member, Name, Param, Ty, Var};
+use super::ir::{Cu, DeclTag, Func, LazyName, LocalId, Member, Name, Param, Ty, Var};
 use super::Features;
 use crate::error::{Error, ErrorKind, Result};
 
@@ -63,7 +63,7 @@ struct Die<'a> {
     offset: u32,
     tag: DwTag,
     has_children: bool,
-    name: Option<Name<'a>>,
+    name: Option<LazyName<'a>>,
     ty: u32,
     byte_size: Option<u64>,
     encoding: u64,
@@ -108,6 +108,12 @@ impl Default for Die<'_> {
             specification: 0,
             language: 0,
         }
+    }
+}
+
+impl<'a> Die<'a> {
+    fn name(&self) -> Option<Name<'a>> {
+        self.name.map(LazyName::bytes)
     }
 }
 
@@ -300,7 +306,7 @@ impl<'a, 'u> Walker<'a, 'u> {
             }
             let v = attr.raw_value();
             match attr.name() {
-                DW_AT_name => die.name = self.string(v),
+                DW_AT_name => die.name = self.lazy_string(v),
                 DW_AT_type => die.ty = self.reference(&v),
                 DW_AT_byte_size => die.byte_size = udata(&v),
                 DW_AT_encoding => die.encoding = udata(&v).unwrap_or(0),
@@ -321,11 +327,27 @@ impl<'a, 'u> Walker<'a, 'u> {
     }
 
     fn string(&self, v: AttributeValue<R<'a>>) -> Option<Name<'a>> {
+        self.lazy_string(v).map(LazyName::bytes)
+    }
+
+    /// [`string`](Self::string), its end looked for only when read.
+    fn lazy_string(&self, v: AttributeValue<R<'a>>) -> Option<LazyName<'a>> {
+        if let AttributeValue::DebugStrRef(at) = v {
+            let section = gimli::Section::reader(&self.ctx.dwarf.debug_str).slice();
+            // A section ending with a NUL holds the NUL of every string
+            // in it, so the end can be looked for later.
+            if section.last() == Some(&0) {
+                return section
+                    .get(at.0..)
+                    .filter(|rest| !rest.is_empty())
+                    .map(LazyName::until_nul);
+            }
+        }
         self.ctx
             .dwarf
             .attr_string(self.unit, v)
             .ok()
-            .map(|s| s.slice())
+            .map(|s| LazyName::from(s.slice()))
     }
 
     /// A reference within this unit, as a raw reference.
@@ -389,14 +411,14 @@ impl<'a, 'u> Walker<'a, 'u> {
                 self.file(die.offset, made);
             }
         }
-        Ok(Some(cu.name.unwrap_or(b"")))
+        Ok(Some(cu.name().unwrap_or(b"")))
     }
 
     /// Processes one DIE and its children, as pahole's `__die__process_tag`.
     fn process(&mut self, die: &Die<'a>, top_level: bool) -> WResult<Made<'a>> {
         let made = match die.tag {
             DW_TAG_base_type => Made::Type(Ty::Base {
-                name: die.name.unwrap_or(b""),
+                name: die.name().unwrap_or(b""),
                 byte_size: die.byte_size.unwrap_or(0),
                 encoding: die.encoding as u8,
             }),
@@ -462,7 +484,7 @@ impl<'a, 'u> Walker<'a, 'u> {
             let id = self.types.len() as LocalId + 1;
             self.type_tags.extend(tags.into_iter().map(|t| (id, t)));
         }
-        Made::Type(Ty::Typedef(die.name.unwrap_or(b""), die.ty))
+        Made::Type(Ty::Typedef(die.name().unwrap_or(b""), die.ty))
     }
 
     /// `btf_decl_tag` annotations among the children of `die`, consuming
@@ -484,7 +506,7 @@ impl<'a, 'u> Walker<'a, 'u> {
         if die.tag != DW_TAG_LLVM_ANNOTATION || !self.ctx.features.decl_tag {
             return;
         }
-        if die.name == Some(b"btf_decl_tag") {
+        if die.name() == Some(b"btf_decl_tag") {
             if let Some(value) = die.const_value.and_then(|v| self.string(v)) {
                 tags.push(DeclTag { value, component });
             }
@@ -497,7 +519,7 @@ impl<'a, 'u> Walker<'a, 'u> {
             while let Some(child) = self.next_die()? {
                 if child.tag == DW_TAG_LLVM_ANNOTATION
                     && self.ctx.features.type_tag
-                    && child.name == Some(b"btf_type_tag")
+                    && child.name() == Some(b"btf_type_tag")
                 {
                     let value = child
                         .const_value
@@ -549,7 +571,7 @@ impl<'a, 'u> Walker<'a, 'u> {
             while let Some(child) = self.next_die()? {
                 if child.tag == DW_TAG_enumerator {
                     let v = child.const_value.as_ref().and_then(udata).unwrap_or(0);
-                    values.push((child.name.unwrap_or(b""), v));
+                    values.push((child.name.unwrap_or(LazyName::EMPTY), v));
                 }
                 self.skip_children(&child)?;
             }
@@ -559,7 +581,7 @@ impl<'a, 'u> Walker<'a, 'u> {
             self.enum_bases.push((self.types.len(), die.ty));
         }
         Ok(Made::Type(Ty::Enum {
-            name: die.name.unwrap_or(b""),
+            name: die.name().unwrap_or(b""),
             size: match die.byte_size {
                 Some(0) | None => 4,
                 Some(s) => s,
@@ -606,7 +628,7 @@ impl<'a, 'u> Walker<'a, 'u> {
                             }
                         };
                         members.push(Member {
-                            name: child.name.unwrap_or(b""),
+                            name: child.name.unwrap_or(LazyName::EMPTY),
                             ty: child.ty,
                             bit_offset,
                             bitfield_size: child.bit_size,
@@ -637,7 +659,7 @@ impl<'a, 'u> Walker<'a, 'u> {
         self.type_tags.extend(tags.into_iter().map(|t| (id, t)));
         Ok(Made::Type(Ty::Struct {
             union,
-            name: die.name.unwrap_or(b""),
+            name: die.name().unwrap_or(b""),
             size: die.byte_size.unwrap_or(0),
             declaration: die.declaration,
             members,
@@ -651,7 +673,7 @@ impl<'a, 'u> Walker<'a, 'u> {
             while let Some(child) = self.next_die()? {
                 match child.tag {
                     DW_TAG_formal_parameter => {
-                        params.push((child.name.unwrap_or(b""), child.ty));
+                        params.push((child.name.unwrap_or(LazyName::EMPTY), child.ty));
                         self.skip_children(&child)?;
                     }
                     DW_TAG_unspecified_parameters => {
@@ -676,7 +698,7 @@ impl<'a, 'u> Walker<'a, 'u> {
     fn subprogram(&mut self, die: &Die<'a>) -> WResult<RawFunc<'a>> {
         let mut f = RawFunc {
             offset: die.offset,
-            name: die.name,
+            name: die.name(),
             declaration: die.declaration,
             ret: die.ty,
             abstract_origin: die.abstract_origin,
@@ -765,7 +787,7 @@ impl<'a, 'u> Walker<'a, 'u> {
         let tags = self.annotations(die, idx as i32)?;
         let mut p = RawParam {
             offset: die.offset,
-            name: die.name,
+            name: die.name(),
             ty: die.ty,
             abstract_origin: die.abstract_origin,
             unexpected_reg: false,
@@ -837,7 +859,7 @@ impl<'a, 'u> Walker<'a, 'u> {
         }
         RawVar {
             offset: die.offset,
-            name: die.name,
+            name: die.name(),
             ty: die.ty,
             external: die.external,
             declaration: die.declaration,
