@@ -258,24 +258,30 @@ impl<'a, 'u> Walker<'a, 'u> {
         }
     }
 
-    /// Reads the next DIE among the current siblings; `None` at their end.
-    fn next_die(&mut self) -> WResult<Option<Die<'a>>> {
-        self.next_die_unread(|_| false)
+    /// Reads the next DIE among the current siblings into `die` (in place:
+    /// a DIE is 200 bytes, and there are tens of millions); false at their
+    /// end.
+    fn next_die(&mut self, die: &mut Die<'a>) -> WResult<bool> {
+        self.next_die_unread(die, |_| false)
     }
 
     /// [`next_die`](Self::next_die) where DIEs whose tag is `unread` come back
     /// with only their offset, tag and children flag: most DIEs of function
     /// bodies are never looked at, and decoding their attributes (names
     /// above all) was most of the walk.
-    fn next_die_unread(&mut self, unread: impl Fn(DwTag) -> bool) -> WResult<Option<Die<'a>>> {
+    fn next_die_unread(
+        &mut self,
+        die: &mut Die<'a>,
+        unread: impl Fn(DwTag) -> bool,
+    ) -> WResult<bool> {
         if self.entries.is_empty() {
-            return Ok(None);
+            return Ok(false);
         }
         let offset = self.entries.next_offset().0 as u32;
         let Some(abbrev) = self.entries.read_abbreviation()? else {
-            return Ok(None);
+            return Ok(false);
         };
-        let mut die = Die {
+        *die = Die {
             offset,
             tag: abbrev.tag(),
             has_children: abbrev.has_children(),
@@ -283,7 +289,7 @@ impl<'a, 'u> Walker<'a, 'u> {
         };
         if unread(die.tag) {
             self.entries.skip_attributes(abbrev.attributes())?;
-            return Ok(Some(die));
+            return Ok(true);
         }
         for spec in abbrev.attributes() {
             if !read_value(spec.name(), die.tag) {
@@ -323,7 +329,7 @@ impl<'a, 'u> Walker<'a, 'u> {
                 _ => {}
             }
         }
-        Ok(Some(die))
+        Ok(true)
     }
 
     fn string(&self, v: AttributeValue<R<'a>>) -> Option<Name<'a>> {
@@ -399,14 +405,16 @@ impl<'a, 'u> Walker<'a, 'u> {
 
     /// Walks the CU DIE; returns its name, or `None` if the unit is skipped.
     fn walk_unit(&mut self) -> WResult<Option<Name<'a>>> {
-        let Some(cu) = self.next_die()? else {
+        let mut cu = Die::default();
+        if !self.next_die(&mut cu)? {
             return Ok(None);
-        };
+        }
         if cu.tag != DW_TAG_compile_unit || self.ctx.lang_exclude.contains(&cu.language) {
             return Ok(None);
         }
         if cu.has_children {
-            while let Some(die) = self.next_die()? {
+            let mut die = Die::default();
+            while self.next_die(&mut die)? {
                 let made = self.process(&die, true)?;
                 self.file(die.offset, made);
             }
@@ -443,7 +451,8 @@ impl<'a, 'u> Walker<'a, 'u> {
             }
             DW_TAG_namespace => {
                 if die.has_children {
-                    while let Some(child) = self.next_die()? {
+                    let mut child = Die::default();
+                    while self.next_die(&mut child)? {
                         let made = self.process(&child, false)?;
                         self.file(child.offset, made);
                     }
@@ -492,7 +501,8 @@ impl<'a, 'u> Walker<'a, 'u> {
     fn annotations(&mut self, die: &Die<'a>, component: i32) -> WResult<Vec<DeclTag<'a>>> {
         let mut tags = Vec::new();
         if die.has_children {
-            while let Some(child) = self.next_die()? {
+            let mut child = Die::default();
+            while self.next_die(&mut child)? {
                 self.annotation(&child, component, &mut tags);
                 self.skip_children(&child)?;
             }
@@ -516,7 +526,8 @@ impl<'a, 'u> Walker<'a, 'u> {
     fn pointer(&mut self, die: &Die<'a>) -> WResult<Made<'a>> {
         let mut chain: Vec<LocalId> = Vec::new();
         if die.has_children {
-            while let Some(child) = self.next_die()? {
+            let mut child = Die::default();
+            while self.next_die(&mut child)? {
                 if child.tag == DW_TAG_LLVM_ANNOTATION
                     && self.ctx.features.type_tag
                     && child.name() == Some(b"btf_type_tag")
@@ -545,7 +556,8 @@ impl<'a, 'u> Walker<'a, 'u> {
         let mut nelems: u32 = 1;
         let mut dims = 0;
         if die.has_children {
-            while let Some(child) = self.next_die()? {
+            let mut child = Die::default();
+            while self.next_die(&mut child)? {
                 if child.tag == DW_TAG_subrange_type && dims < 64 {
                     // pahole keeps each dimension in a u32 and multiplies.
                     let n = match (child.upper_bound, child.count) {
@@ -568,7 +580,8 @@ impl<'a, 'u> Walker<'a, 'u> {
     fn enumeration(&mut self, die: &Die<'a>) -> WResult<Made<'a>> {
         let mut values = Vec::new();
         if die.has_children {
-            while let Some(child) = self.next_die()? {
+            let mut child = Die::default();
+            while self.next_die(&mut child)? {
                 if child.tag == DW_TAG_enumerator {
                     let v = child.const_value.as_ref().and_then(udata).unwrap_or(0);
                     values.push((child.name.unwrap_or(LazyName::EMPTY), v));
@@ -598,7 +611,8 @@ impl<'a, 'u> Walker<'a, 'u> {
         let mut fixups = Vec::new();
         let mut member_idx = 0;
         if die.has_children {
-            while let Some(child) = self.next_die()? {
+            let mut child = Die::default();
+            while self.next_die(&mut child)? {
                 match child.tag {
                     DW_TAG_member | DW_TAG_inheritance => {
                         let member_tags = self.annotations(&child, member_idx)?;
@@ -670,7 +684,8 @@ impl<'a, 'u> Walker<'a, 'u> {
         let mut params = Vec::new();
         let mut varargs = false;
         if die.has_children {
-            while let Some(child) = self.next_die()? {
+            let mut child = Die::default();
+            while self.next_die(&mut child)? {
                 match child.tag {
                     DW_TAG_formal_parameter => {
                         params.push((child.name.unwrap_or(LazyName::EMPTY), child.ty));
@@ -718,9 +733,8 @@ impl<'a, 'u> Walker<'a, 'u> {
             return Ok(());
         }
         let mut param_idx = 0;
-        while let Some(child) =
-            self.next_die_unread(|t| is_block(t) || FUNCTION_LOCALS.contains(&t))?
-        {
+        let mut child = Die::default();
+        while self.next_die_unread(&mut child, |t| is_block(t) || FUNCTION_LOCALS.contains(&t))? {
             match child.tag {
                 DW_TAG_formal_parameter => {
                     let p = self.parameter(&child, param_idx)?;
@@ -759,9 +773,8 @@ impl<'a, 'u> Walker<'a, 'u> {
         if !die.has_children {
             return Ok(());
         }
-        while let Some(child) =
-            self.next_die_unread(|t| is_block(t) || INLINE_LOCALS.contains(&t))?
-        {
+        let mut child = Die::default();
+        while self.next_die_unread(&mut child, |t| is_block(t) || INLINE_LOCALS.contains(&t))? {
             match child.tag {
                 DW_TAG_lexical_block => self.function_body(&child, None)?,
                 DW_TAG_inlined_subroutine => self.inline_expansion(&child)?,
