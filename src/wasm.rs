@@ -18,7 +18,7 @@ use crate::analyze::graph::{neighbours, split_graph};
 use crate::analyze::report::{unhashed_row, ModuleResult};
 use crate::analyze::stat::{stat, Stat};
 use crate::btf::Btf;
-use crate::dedup::resplit::{sizes, split_sizes, Sizes};
+use crate::dedup::resplit::{split_sizes, Sizes};
 use crate::dedup::BaseIndex;
 use crate::distill::{check_module, CompatReport, TargetIndex};
 use crate::intake::Input;
@@ -383,11 +383,12 @@ impl Session {
         };
         let base = indexed.borrow_owner().borrow_dependent();
         let indexes = indexed.borrow_dependent();
-        Ok(AnalyzedModule {
-            result: Input::open(bytes)?.with_btf(Some(base), |btf| {
-                unhashed_row(btf, Some(&indexes.full), &name)
-            })?,
-            dedup: sizes(base, &indexes.dedup, bytes, None)?,
+        // Refuses a module that carries a distilled base: its ids are not on `base`.
+        Input::open(bytes)?.with_btf(Some(base), |btf| {
+            Ok(AnalyzedModule {
+                result: unhashed_row(btf, Some(&indexes.full), &name)?,
+                dedup: split_sizes(btf, &indexes.dedup, None)?,
+            })
         })
     }
 
