@@ -110,18 +110,20 @@ test('real files through the file input: base detected, a bad file reported, the
 
 // Faults in every worker of the page, fresh ones too: copying the bytes
 // of the file named `dies` into the core throws, inside the call into
-// wasm, as a trap would; reading the file named `unreadable` fails, as
-// for a file removed since it was dropped.
-function faultsInWorkers({ dies, unreadable }) {
+// wasm, as a trap would; the bytes of `fails` are no Uint8Array to the
+// core, which returns an error; reading the file named `unreadable` fails,
+// as for a file removed since it was dropped.
+function faultsInWorkers({ dies, fails, unreadable }) {
   const inject = (worker) =>
     worker
-      .evaluate(({ dies, unreadable }) => {
+      .evaluate(({ dies, fails, unreadable }) => {
         const doomed = new WeakSet();
         const arrayBuffer = Blob.prototype.arrayBuffer;
         Blob.prototype.arrayBuffer = async function () {
           if (this.name === unreadable) throw new DOMException('the file could not be read', 'NotReadableError');
           const buffer = await arrayBuffer.call(this);
           if (this.name === dies) doomed.add(buffer);
+          if (this.name === fails) buffer.fails = true;
           return buffer;
         };
         const set = Uint8Array.prototype.set;
@@ -129,7 +131,10 @@ function faultsInWorkers({ dies, unreadable }) {
           if (source && doomed.has(source.buffer)) throw new WebAssembly.RuntimeError('unreachable');
           return set.call(this, source, offset);
         };
-      }, { dies, unreadable })
+        // The core refuses what is not a Uint8Array, and says so.
+        const isInstance = Function.prototype[Symbol.hasInstance];
+        Object.defineProperty(Uint8Array, Symbol.hasInstance, { value: (x) => !(x && x.buffer && x.buffer.fails) && isInstance.call(Uint8Array, x) });
+      }, { dies, fails, unreadable })
       // Pool threads wait inside wasm and never answer; closed workers neither.
       .catch(() => {});
   page.workers().forEach(inject);
@@ -164,12 +169,27 @@ test('a worker that dies is restarted, the file it died on and an unreadable fil
   await page.screenshot({ path: screenshotPath('worker-died') });
 });
 
+test('an error the core returns fails the run, with no restart', { skip: !haveKernel && !needKernel && 'no kernel in ~/.cache/btfscope' }, async () => {
+  const failing = join(mkdtempSync(join(tmpdir(), 'btfscope-faults-')), 'core-error.ko');
+  copyFileSync(join(MODULES, 'net/vmw_vsock/vmw_vsock_virtio_transport.ko'), failing);
+  const healed = faultsInWorkers({ fails: basename(failing) });
+  try {
+    await page.setInputFiles('#pick-files', [VMLINUX, join(MODULES, 'fs/nfs/nfs.ko'), failing]);
+    await page.waitForSelector('body[data-phase=failed]');
+  } finally {
+    healed();
+  }
+  assert.match(await page.textContent('#error'), /^Analysis failed: expected an array of Uint8Array/);
+  await page.click('#load-sample');
+  await done();
+});
+
 test('files dropped on the page are analysed', async () => {
   await page.goto(`${server.url}#view=modules`);
   await done();
   // A synthetic drop: the sample's files, fetched from the page's own origin.
   await page.evaluate(async () => {
-    const urls = [...performance.getEntriesByType('resource')].map((e) => e.name).filter((u) => /\.xz$/.test(u));
+    const urls = [...new Set(performance.getEntriesByType('resource').map((e) => e.name).filter((u) => /\.xz$/.test(u)))];
     const transfer = new DataTransfer();
     for (const url of urls) {
       const name = new URL(url).pathname.split('/').pop().replace(/\.[0-9a-f]{8}\.xz$/, '.xz');

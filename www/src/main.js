@@ -75,6 +75,7 @@ const hashing = () => Boolean(state.run && state.run.hashes && !state.run.hashes
 function start(files, source) {
   if (working()) core.cancel();
   releaseHashWaiters();
+  $('error').hidden = true; // an earlier run's
   state.compat = null;
   state.check = null;
   if (source === 'sample') state.imported = null;
@@ -293,7 +294,7 @@ function onBase({ index, types, sha256 }) {
   scheduleRender();
 }
 
-function onCoreError({ request, message }) {
+function onCoreError({ request, message, died }) {
   if (request === 'compat') {
     Object.assign(state.compat, { phase: 'failed', error: message });
     renderCompat();
@@ -304,7 +305,10 @@ function onCoreError({ request, message }) {
     return;
   }
   const running = state.run && (state.run.phase === 'running' || hashing());
-  if (running && state.run.inFlight && state.run.restarts < MAX_RESTARTS) return recoverRun(message);
+  // A worker that died ('worker': its panic, or an error it did not catch);
+  // an error the core returned fails the run instead, as it would again.
+  const dead = died || request === 'worker';
+  if (running && dead && state.run.inFlight && state.run.restarts < MAX_RESTARTS) return recoverRun(message);
   showError(request === 'run' ? `Analysis failed: ${message}` : `The analysis core failed: ${message}`);
   if (running) finish('failed');
   if (state.run) state.run.hashes = null;

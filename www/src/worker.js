@@ -142,9 +142,26 @@ async function run({ files, base, resume }) {
       sha256: baseBytes ? await sha256(baseBytes) : null,
     });
   }
-  // Not freed if a call fails: one that died inside the core leaves the
-  // session borrowed, and the page replaces this worker.
   const session = new core.wasm.Session(baseBytes);
+  try {
+    await passes(session, files, chosen, resume);
+  } catch (e) {
+    if (!died(e)) {
+      try {
+        session.free();
+      } catch {
+        // Left borrowed: an exception went through the core mid-call.
+        throw Object.assign(new Error(errorText(e)), { died: true });
+      }
+    }
+    throw e;
+  }
+  session.free();
+  // Wasm memory never shrinks: its size now is the peak so far.
+  postMessage({ type: 'done', memoryBytes: core.memory.buffer.byteLength });
+}
+
+async function passes(session, files, chosen, resume) {
   const shipped = new Set(resume ? resume.shipped : []);
   const analysed = resume ? [...resume.analysed] : [];
   const alone = new Set(resume ? resume.isolate : []);
@@ -183,9 +200,6 @@ async function run({ files, base, resume }) {
     await hashing.add(fulls, (hashes) => postMessage({ type: 'hashes', indexes, hashes }));
   });
   await hashing.drain();
-  session.free();
-  // Wasm memory never shrinks: its size now is the peak so far.
-  postMessage({ type: 'done', memoryBytes: core.memory.buffer.byteLength });
 }
 
 // Calls `analyse(indexes, read)` batch by batch (`read`: see readAll),
@@ -273,12 +287,16 @@ async function encode({ file, base, features }) {
 
 const handlers = { run, graph, compat, encode };
 const errorText = (e) => String(e && e.message ? e.message : e);
+// A trap (a panic ends in one), or an exception through the core, rather
+// than an error the core returned: its state can no longer be trusted, and
+// the page replaces this worker.
+const died = (e) => e instanceof WebAssembly.RuntimeError || Boolean(e && e.died);
 
 async function handle(request) {
   try {
     await handlers[request.type](request);
   } catch (e) {
-    postMessage({ type: 'error', request: request.type, message: errorText(e) });
+    postMessage({ type: 'error', request: request.type, message: errorText(e), died: died(e) });
   }
 }
 
