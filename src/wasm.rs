@@ -12,8 +12,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::analyze::explain::{Explainer, Finding, VerdictCounts};
-use crate::analyze::full::full_split;
-use crate::analyze::full::FullIndex;
+use crate::analyze::full::{full_split, FullIndex};
 use crate::analyze::graph::{neighbours, split_graph};
 use crate::analyze::report::{unhashed_row, ModuleResult};
 use crate::analyze::stat::{stat, Stat};
