@@ -310,8 +310,13 @@ function onCoreError({ request, message, died }) {
   const dead = died || request === 'worker';
   if (running && dead && state.run.inFlight && state.run.restarts < MAX_RESTARTS) return recoverRun(message);
   showError(request === 'run' ? `Analysis failed: ${message}` : `The analysis core failed: ${message}`);
-  if (running) finish('failed');
-  if (state.run) state.run.hashes = null;
+  if (state.run && state.run.phase === 'running') finish('failed');
+  if (hashing()) {
+    // The table stands; the report's FULL hashes will not come.
+    state.run.hashes = null;
+    document.body.dataset.hashes = 'failed';
+    renderProgress();
+  }
   releaseHashWaiters();
 }
 
