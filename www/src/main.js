@@ -746,7 +746,12 @@ $('filter').addEventListener('input', (e) => {
 // ---- reports ----------------------------------------------------------------
 
 async function exportJson() {
-  await hashesReady();
+  const button = $('export-json');
+  if (hashing()) {
+    button.textContent = 'Export JSON: waiting for the FULL hashes…';
+    await hashesReady();
+    button.textContent = 'Export JSON';
+  }
   const report = toReport({ base: state.base, rows: moduleRows(), run: state.run });
   const blob = new Blob([JSON.stringify(report, null, 2)], { type: 'application/json' });
   const link = h('a', { href: URL.createObjectURL(blob), download: 'btfscope-report.json' });
