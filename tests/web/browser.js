@@ -55,14 +55,14 @@ export async function launch({ serviceWorkers = 'allow' } = {}) {
 }
 
 /** Collects every request of `context` (pages and their workers). */
-export function recordRequests(context) {
+function recordRequests(context) {
   const requests = [];
   context.on('request', (r) => requests.push({ url: r.url(), method: r.method() }));
   return requests;
 }
 
 /** A new page of `context` whose console errors, page errors and CSP violations go into `problems`. */
-export async function watchedPage(context, problems) {
+async function watchedPage(context, problems) {
   const page = await context.newPage();
   page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
@@ -70,6 +70,23 @@ export async function watchedPage(context, problems) {
     document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`)),
   );
   return page;
+}
+
+/**
+ * The built page served, and a page of a fresh chromium to drive it: every
+ * request it makes is recorded in `requests`, its console errors, page
+ * errors and CSP violations go into `problems`. `close()` ends both.
+ */
+export async function openSession(problems) {
+  const server = await serve();
+  const browser = await launch();
+  const requests = recordRequests(browser.context);
+  const page = await watchedPage(browser.context, problems);
+  const close = async () => {
+    await browser.close();
+    server.stop();
+  };
+  return { server, browser, page, requests, close };
 }
 
 /** `btfscope report --json` over `modules` on `base`: its module rows by name. */

@@ -10,7 +10,7 @@ import { copyFileSync, existsSync, mkdtempSync, statSync, writeFileSync, readFil
 import { homedir, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 
-import { ROOT, CLI, serve, launch, recordRequests, watchedPage, cliReport, cliSplit, modulesUnder, screenshotPath } from './browser.js';
+import { ROOT, CLI, openSession, cliReport, cliSplit, modulesUnder, screenshotPath } from './browser.js';
 
 const FIXTURES = join(ROOT, 'tests/fixtures');
 const KERNEL = join(homedir(), '.cache/btfscope');
@@ -23,18 +23,15 @@ let server;
 let browser;
 let page;
 let requests;
+let close;
 const problems = []; // console errors, page errors, CSP violations
 
 test.before(async () => {
-  server = await serve();
-  browser = await launch();
-  requests = recordRequests(browser.context);
-  page = await watchedPage(browser.context, problems);
+  ({ server, browser, page, requests, close } = await openSession(problems));
 });
 
 test.after(async () => {
-  await browser?.close();
-  server?.stop();
+  await close?.();
 });
 
 const num = (text) => Number(text.replaceAll(',', ''));

@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { homedir, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 
-import { ROOT, CLI, serve, launch, recordRequests, watchedPage, screenshotPath } from './browser.js';
+import { ROOT, CLI, openSession, screenshotPath } from './browser.js';
 
 const SAMPLE_C = join(ROOT, 'tests/encode/sample.c');
 // The sample's vmlinux BTF: that of the Debian kernel whose debug modules
@@ -20,26 +20,22 @@ const SAMPLE_BASE = join(ROOT, 'tests/fixtures/vmlinux.btf.xz');
 const DEBUG_MODULE = join(homedir(), '.cache/btfscope/dbg/modules/e1000e.ko');
 
 let server;
-let browser;
 let page;
 let requests;
+let close;
 let dir;
 const problems = []; // console errors, page errors, CSP violations
 
 test.before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'btfscope-encode-'));
-  server = await serve();
-  browser = await launch();
-  requests = recordRequests(browser.context);
-  page = await watchedPage(browser.context, problems);
+  ({ server, page, requests, close } = await openSession(problems));
   // The Encode view, with the built-in sample (whose vmlinux is the base) loaded.
   await page.goto(`${server.url}#view=encode`);
   await page.waitForSelector('body[data-phase=done]', { timeout: 60000 });
 });
 
 test.after(async () => {
-  await browser?.close();
-  server?.stop();
+  await close?.();
   rmSync(dir, { recursive: true, force: true });
 });
 
