@@ -191,24 +191,32 @@ pub fn full(btf: &Btf) -> Result<Btf<'static>> {
     Ok(build_full(btf, None)?.0)
 }
 
-/// The FULL BTF and the number of base types it took: assembled directly
-/// where `index` (of `btf`'s base) allows it, else [`full`]'s way.
+/// The FULL BTF and the number of base types it took.
 fn build_full(btf: &Btf, index: Option<&FullIndex>) -> Result<(Btf<'static>, usize)> {
+    let reached = reached_by_split(btf, index)?;
+    Ok((full_reaching(btf, index, &reached)?, reached.len()))
+}
+
+/// The base types the split BTF `btf` reaches; an error for a base BTF.
+fn reached_by_split(btf: &Btf, index: Option<&FullIndex>) -> Result<IdSet> {
     if btf.base().is_none() {
         return Err(Error::new(
             ErrorKind::Usage,
             "FULL BTF is defined for a split BTF (a module with -B vmlinux)",
         ));
     }
-    let reached = reach(btf, index.map(|i| &i.graph));
+    Ok(reach(btf, index.map(|i| &i.graph)))
+}
+
+/// The FULL BTF of `btf`, which reaches `reached`: assembled directly
+/// where `index` (of `btf`'s base) allows it, else [`full`]'s way.
+fn full_reaching(btf: &Btf, index: Option<&FullIndex>, reached: &IdSet) -> Result<Btf<'static>> {
     if let Some(fast) = index.and_then(|i| i.fast.as_ref()) {
-        if let Some(a) = fast::assemble(fast, btf, &reached)? {
-            let full = stand_alone_btf(btf, a.types, a.offsets, a.strings)?;
-            return Ok((full, reached.len()));
+        if let Some(a) = fast::assemble(fast, btf, reached)? {
+            return stand_alone_btf(btf, a.types, a.offsets, a.strings);
         }
     }
-    let alone = build_standalone(btf, &reached)?;
-    Ok((dedup(&alone)?, reached.len()))
+    dedup(&build_standalone(btf, reached)?)
 }
 
 /// One module's two sizes.
@@ -223,24 +231,27 @@ pub struct FullSplit {
 /// [`full_split`]'s sizes alone: where the FULL BTF is assembled directly,
 /// it is only measured, at a fraction of the work.
 pub fn full_split_sizes(btf: &Btf, index: Option<&FullIndex>) -> Result<FullSplit> {
-    let fast = index.and_then(|i| i.fast.as_ref().map(|fast| (fast, &i.graph)));
-    if let Some((fast, graph)) = fast {
-        let reached = reach(btf, Some(graph));
-        if let Some(m) = fast::measure(fast, btf, &reached)? {
+    let reached = reached_by_split(btf, index)?;
+    let measured = match index.and_then(|i| i.fast.as_ref()) {
+        Some(fast) => fast::measure(fast, btf, &reached)?,
+        None => None,
+    };
+    let full = match measured {
+        Some(m) => {
             let (header, layout) = stand_alone_header(btf, m.type_bytes, m.string_bytes)?;
-            let bytes =
-                u64::from(header.hdr_len) + (m.type_bytes + layout.len() + m.string_bytes) as u64;
-            return Ok(FullSplit {
-                full: BtfSize {
-                    types: m.types as u64,
-                    bytes,
-                },
-                split: BtfSize::of(btf),
-                base_types_reached: reached.len() as u64,
-            });
+            BtfSize {
+                types: m.types as u64,
+                bytes: u64::from(header.hdr_len)
+                    + (m.type_bytes + layout.len() + m.string_bytes) as u64,
+            }
         }
-    }
-    Ok(full_split(btf, index)?.0)
+        None => BtfSize::of(&full_reaching(btf, index, &reached)?),
+    };
+    Ok(FullSplit {
+        full,
+        split: BtfSize::of(btf),
+        base_types_reached: reached.len() as u64,
+    })
 }
 
 /// FULL and SPLIT sizes of `btf`, with the FULL BTF itself (in `btf`'s
