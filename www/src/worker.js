@@ -41,18 +41,18 @@ const read = async (file) => new Uint8Array(await file.arrayBuffer());
 const readAll = (files) => Promise.all(files.map((file) => read(file).catch((e) => e)));
 const EMPTY = new Uint8Array();
 
-const orEmpty = (read) => read.map((b) => (b instanceof Error ? EMPTY : b));
+/** The buffers of `read` (see readAll), with `unread` for the files that could not be read. */
+const buffersOf = (read, unread) => read.map((b) => (b instanceof Error ? unread : b));
 
 /**
  * Calls `analyse(buffers)` with every unread file as no bytes; the
  * outcomes it returns then say why they were not read.
  */
 function analyseRead(read, analyse) {
-  const outcomes = analyse(orEmpty(read));
+  const outcomes = analyse(buffersOf(read, EMPTY));
   read.forEach((b, i) => b instanceof Error && (outcomes[i] = { status: 'failed', error: `could not read the file: ${errorText(b)}` }));
   return outcomes;
 }
-const readBytes = (read) => read.map((b) => (b instanceof Error ? undefined : b));
 
 // Files are hashed so that a report can later be checked against them: by
 // the browser's own SHA-256 in a worker of their own (secure contexts),
@@ -174,13 +174,13 @@ async function passes(session, files, chosen, resume) {
   const reread = [...done].sort((a, b) => a - b);
   await pass(reread, files, alone, async (indexes, read) => {
     postMessage({ type: 'batch', pass: 'shipped', indexes });
-    session.shipped(indexes, orEmpty(read));
+    session.shipped(indexes, buffersOf(read, EMPTY));
   });
   await pass(modules, files, alone, async (indexes, read) => {
     postMessage({ type: 'batch', pass: 'shipped', indexes });
     const outcomes = analyseRead(read, (bytes) => session.shipped(indexes, bytes));
     indexes.forEach((index, i) => outcomes[i].status === 'ok' && readable.push(index));
-    await hashing.add(readBytes(read), (hashes) => postMessage({ type: 'rows', pass: 'shipped', indexes, outcomes, hashes }));
+    await hashing.add(buffersOf(read, undefined), (hashes) => postMessage({ type: 'rows', pass: 'shipped', indexes, outcomes, hashes }));
   });
   await hashing.drain();
   postMessage({ type: 'pass-done', pass: 'shipped' });
