@@ -215,21 +215,24 @@ fn encode(args: EncodeArgs) -> Result<()> {
         .num_threads(args.jobs.unwrap_or(0))
         .build()
         .map_err(|e| Error::new(ErrorKind::Usage, e.to_string()))?;
-    let (btf, report) = pool
-        .install(|| {
-            encode::encode_raw(&data, base.as_ref(), &opts, &|done, all| {
-                bar.show(done, all)
-            })
+    let show = |done, all| bar.show(done, all);
+    let encoded = pool.install(|| -> Result<_> {
+        Ok(if args.no_dedup {
+            let (btf, report) = encode::encode_raw(&data, base.as_ref(), &opts, &show)?;
+            (Ok(btf), report)
+        } else {
+            let (merged, report) = encode::encode_merged(&data, base.as_ref(), &opts, &show)?;
+            (Err(merged), report)
         })
-        .map_err(|e| e.in_file(&name))?;
+    });
+    let (encoded, report) = encoded.map_err(|e| e.in_file(&name))?;
     bar.clear();
-    // The DWARF is no longer needed: unmapping it before deduplication
-    // keeps the peak memory down.
+    // The DWARF is no longer needed: unmapping it before the last
+    // deduplication keeps the peak memory down.
     drop(data);
-    let btf = if args.no_dedup {
-        btf
-    } else {
-        pool.install(|| btfscope::dedup::dedup_owned(btf))?
+    let btf = match encoded {
+        Ok(raw) => raw,
+        Err(merged) => pool.install(|| merged.finish())?,
     };
     std::fs::write(&args.output, btf.to_bytes_in(report.endian)).map_err(|e| {
         Error::new(ErrorKind::Io, e.to_string()).in_file(args.output.display().to_string())

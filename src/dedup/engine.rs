@@ -72,6 +72,8 @@ struct Ids {
 pub(crate) struct Compacted {
     pub(crate) bytes: Vec<u8>,
     pub(crate) offs: Vec<u32>,
+    /// Each local type's output id (a base id when it merged into the base).
+    pub(crate) ids: Vec<u32>,
 }
 
 /// Type sections at least this large are worked on by two threads where
@@ -427,6 +429,13 @@ impl<'b> Engine<'b> {
             first.offs.extend(second.offs.iter().map(|&o| o + shift));
             first.bytes.extend_from_slice(&second.bytes);
         }
+        first.ids = self
+            .local_ids()
+            .map(|id| match self.maps.resolve(id) {
+                to if to < start => to,
+                to => new_ids[(to - start) as usize],
+            })
+            .collect();
         Ok(first)
     }
 
@@ -472,7 +481,11 @@ impl<'b> Engine<'b> {
                 bytes.extend_from_slice(&endian.u32_bytes(w));
             }
         }
-        Ok(Compacted { bytes, offs })
+        Ok(Compacted {
+            bytes,
+            offs,
+            ids: Vec::new(),
+        })
     }
 }
 

@@ -27,7 +27,7 @@ use std::borrow::Cow;
 pub use base_index::BaseIndex;
 pub use id_set::IdSet;
 
-use crate::btf::Btf;
+use crate::btf::{Btf, TypeId};
 use crate::error::Result;
 use engine::{Compacted, Engine, PARALLEL_MIN_BYTES};
 use strings::dedup_strings;
@@ -150,12 +150,30 @@ fn run<'a>(index: &BaseIndex, btf: &Btf<'a>) -> Result<Btf<'a>> {
     Ok(deduplicated(btf, kept, names.section))
 }
 
+/// What deduplication does with the string section.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strings {
+    /// libbpf's way: the strings local types refer to, in the order they
+    /// are first referred to.
+    Referenced,
+    /// Kept as they are. Only for a section that holds each string once
+    /// (as [`crate::btf::BtfBuilder`] makes them), whose order is already
+    /// the one wanted.
+    AsIs,
+}
+
 /// [`dedup`] of a BTF the caller gives up: its type records are freed as
-/// soon as they are loaded, which lowers the peak by their size (143 MB
-/// for the encoder's raw vmlinux BTF). Strings and types are done one
-/// after the other here, not at once; only the loading of the records
-/// runs beside the checks and the strings, which read the same input.
-pub fn dedup_owned(mut btf: Btf<'_>) -> Result<Btf<'_>> {
+/// soon as they are loaded, which lowers the peak by their size. Strings
+/// and types are done one after the other here, not at once; only the
+/// loading of the records runs beside the checks and the strings, which
+/// read the same input.
+pub fn dedup_owned(btf: Btf<'_>) -> Result<Btf<'_>> {
+    Ok(dedup_owned_mapped(btf, Strings::Referenced)?.0)
+}
+
+/// [`dedup_owned`] that also tells where each input type went: its output
+/// id (a base id if it merged into the base), indexed by `id - start_id`.
+pub fn dedup_owned_mapped(mut btf: Btf<'_>, strings: Strings) -> Result<(Btf<'_>, Vec<TypeId>)> {
     let base = btf.base();
     let (checked, local) = rayon::join(
         || -> Result<_> {
@@ -164,7 +182,10 @@ pub fn dedup_owned(mut btf: Btf<'_>) -> Result<Btf<'_>> {
                 Some(base) => BaseIndex::new(base)?,
                 None => BaseIndex::void(),
             };
-            let names = dedup_strings(&btf, base.map(|_| &index.strings))?;
+            let names = match strings {
+                Strings::Referenced => Some(dedup_strings(&btf, base.map(|_| &index.strings))?),
+                Strings::AsIs => None,
+            };
             Ok((index, names))
         },
         // Copying records needs no validated input: it checks their kinds.
@@ -172,15 +193,21 @@ pub fn dedup_owned(mut btf: Btf<'_>) -> Result<Btf<'_>> {
     );
     let (index, names) = checked?;
     let mut local = local?;
-    if !names.injective {
-        local.rename(&names);
+    let injective = names.as_ref().is_none_or(|n| n.injective);
+    if let (Some(names), false) = (&names, injective) {
+        local.rename(names);
     }
     btf.types = Cow::Owned(Vec::new());
     btf.offsets = Vec::new();
     let mut engine = Engine::new(&index, local)?;
     engine.dedup_types()?;
-    let kept = engine.compact(names.injective.then_some(&names), btf.endian())?;
-    Ok(deduplicated(&btf, kept, names.section))
+    let mut kept = engine.compact(names.as_ref().filter(|_| injective), btf.endian())?;
+    let ids = std::mem::take(&mut kept.ids);
+    let section = match names {
+        Some(names) => names.section,
+        None => std::mem::take(&mut btf.strings).into_owned(),
+    };
+    Ok((deduplicated(&btf, kept, section), ids))
 }
 
 /// The deduplicated BTF: `btf`'s header, layout and base around the kept

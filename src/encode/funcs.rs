@@ -89,6 +89,15 @@ pub(super) struct SavedFunc<'a> {
     unexpected_reg: bool,
 }
 
+impl SavedFunc<'_> {
+    pub(super) fn remap_ids(&mut self, map: impl Fn(TypeId) -> TypeId) {
+        self.ret = map(self.ret);
+        for p in &mut self.params {
+            p.1 = map(p.1);
+        }
+    }
+}
+
 impl<'a> Encoder<'a, '_> {
     /// Saves this CU's candidate functions (pahole's `btf_encoder__save_func`).
     pub(super) fn save_funcs(&mut self, cu: &Cu<'a>, off: TypeId) {

@@ -6,6 +6,7 @@
 //!
 //! Differences from pahole are listed in docs/ENCODE.md.
 
+mod chunks;
 pub mod compact;
 mod elf;
 mod features;
@@ -93,6 +94,14 @@ const MAX_WARNINGS: usize = 200;
 /// `btf_encoder`.
 struct Encoder<'a, 'b> {
     b: BtfBuilder<'b>,
+    base: Option<&'b Btf<'b>>,
+    /// Raw types in the chunks sealed so far: a type's global id is its
+    /// id in the current builder plus this.
+    shift: TypeId,
+    /// The global id of each sealed chunk's first type.
+    chunk_firsts: Vec<TypeId>,
+    /// The current chunk starts with a copy of the array index type.
+    chunk_has_index_copy: bool,
     features: Features,
     addr_size: u64,
     has_index_type: bool,
@@ -105,10 +114,17 @@ struct Encoder<'a, 'b> {
     report: Report,
 }
 
-impl<'a> Encoder<'a, '_> {
+impl<'a, 'b> Encoder<'a, 'b> {
     fn warn(&mut self, msg: String) {
         if self.report.warnings.len() < MAX_WARNINGS {
             self.report.warnings.push(msg);
+        }
+    }
+
+    fn new_builder(&self) -> BtfBuilder<'b> {
+        match self.base {
+            Some(b) => BtfBuilder::new_split(b),
+            None => BtfBuilder::new(),
         }
     }
 
@@ -116,7 +132,7 @@ impl<'a> Encoder<'a, '_> {
         let off = self.b.btf().type_count() - 1;
         self.choose_index_type(&cu, off);
         self.encode_types(&cu, off);
-        self.save_funcs(&cu, off);
+        self.save_funcs(&cu, off + self.shift);
         self.encode_vars(&cu, off, elf)?;
         for w in cu.warnings {
             self.warn(format!("{}: {w}", String::from_utf8_lossy(cu.name)));
@@ -186,32 +202,80 @@ pub fn encode<'b>(
     opts: &Options,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<(Btf<'b>, Report)> {
-    let (btf, report) = encode_raw(elf_data, base, opts, progress)?;
-    Ok((crate::dedup::dedup_owned(btf)?, report))
+    let (merged, report) = encode_merged(elf_data, base, opts, progress)?;
+    Ok((merged.finish()?, report))
 }
 
 /// [`encode`] on a compact ELF file ([`compact`]), which is freed before
-/// deduplication; error offsets are the original file's.
+/// the last deduplication; error offsets are the original file's.
 pub fn encode_compact<'b>(
     elf: compact::Compacted,
     base: Option<&'b Btf<'b>>,
     opts: &Options,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<(Btf<'b>, Report)> {
-    let (btf, report) =
-        encode_raw(&elf.bytes, base, opts, progress).map_err(|e| elf.original_error(e))?;
+    let (merged, report) =
+        encode_merged(&elf.bytes, base, opts, progress).map_err(|e| elf.original_error(e))?;
     drop(elf);
-    Ok((crate::dedup::dedup_owned(btf)?, report))
+    Ok((merged.finish()?, report))
 }
 
 /// [`encode`] without the deduplication. The result no longer refers to
-/// `elf_data`, so a caller can unmap the input before deduplicating.
+/// `elf_data`.
 pub fn encode_raw<'b>(
     elf_data: &[u8],
     base: Option<&'b Btf<'b>>,
     opts: &Options,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<(Btf<'b>, Report)> {
+    let (btf, _, report) = run(elf_data, base, opts, progress, false)?;
+    Ok((btf, report))
+}
+
+/// [`encode`] up to its last deduplication. The result no longer refers
+/// to `elf_data`, so a caller can unmap the input first.
+pub fn encode_merged<'b>(
+    elf_data: &[u8],
+    base: Option<&'b Btf<'b>>,
+    opts: &Options,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<(Merged<'b>, Report)> {
+    let (btf, chunked, report) = run(elf_data, base, opts, progress, true)?;
+    let strings = if chunked {
+        crate::dedup::Strings::AsIs
+    } else {
+        crate::dedup::Strings::Referenced
+    };
+    Ok((Merged { btf, strings }, report))
+}
+
+/// An encoding one deduplication away from the result: the raw BTF, or,
+/// when it was deduplicated in chunks, their merge with the functions and
+/// variables (see [`chunks`]).
+pub struct Merged<'b> {
+    btf: Btf<'b>,
+    strings: crate::dedup::Strings,
+}
+
+impl<'b> Merged<'b> {
+    /// The encoded BTF.
+    pub fn finish(self) -> Result<Btf<'b>> {
+        Ok(crate::dedup::dedup_owned_mapped(self.btf, self.strings)?.0)
+    }
+}
+
+/// Encodes in one builder (the raw BTF) or, if `may_chunk` and the input
+/// is a base BTF of more than one chunk's CUs, in chunks deduplicated as
+/// they are sealed (the merged BTF; the flag returned says which). Split
+/// BTF (a module) is never chunked: modules are small, and one pass keeps
+/// the output pahole's (see [`chunks`]).
+fn run<'b>(
+    elf_data: &[u8],
+    base: Option<&'b Btf<'b>>,
+    opts: &Options,
+    progress: &(dyn Fn(usize, usize) + Sync),
+    may_chunk: bool,
+) -> Result<(Btf<'b>, bool, Report)> {
     let elf = ElfInput::parse(elf_data)?;
     let sections = Sections::load(&elf)?;
     let endian = if elf.little_endian {
@@ -237,15 +301,18 @@ pub fn encode_raw<'b>(
         ));
     }
 
+    let chunked = may_chunk && base.is_none() && headers.len() > chunks::CUS_PER_CHUNK;
     let mut builder = match base {
         Some(b) => BtfBuilder::new_split(b),
         None => BtfBuilder::new(),
     };
-    // Raw BTF comes to ~0.8x the size of .debug_info (Debian 6.1: 143 MB
-    // from 174 MB): reserved once, its buffer is never copied to a twice
-    // bigger one (256 MiB and the old 128 MiB at the end, on vmlinux).
-    let debug_info_len = elf.section_range(".debug_info").map_or(0, |r| r.1);
-    builder.reserve_type_bytes(usize::try_from(debug_info_len).unwrap_or(0));
+    if !chunked {
+        // Raw BTF comes to ~0.8x the size of .debug_info (Debian 6.1: 143
+        // MB from 174 MB): reserved once, its buffer is never copied to a
+        // twice bigger one.
+        let debug_info_len = elf.section_range(".debug_info").map_or(0, |r| r.1);
+        builder.reserve_type_bytes(usize::try_from(debug_info_len).unwrap_or(0));
+    }
     let mut elf_funcs = ElfFunctions::new(&elf);
     if opts.features.decl_tag_kfuncs {
         for (name, flags) in kfuncs::collect(&elf) {
@@ -254,6 +321,10 @@ pub fn encode_raw<'b>(
     }
     let mut enc = Encoder {
         b: builder,
+        base,
+        shift: 0,
+        chunk_firsts: Vec::new(),
+        chunk_has_index_copy: false,
         features: opts.features,
         addr_size: ctx.addr_size,
         has_index_type: false,
@@ -280,11 +351,12 @@ pub fn encode_raw<'b>(
     };
 
     let total = headers.len();
+    let results = chunks::Results::default();
     pipeline::decode_parallel_encode_in_order(
         &headers,
         LOOKAHEAD,
         |&header| walk::decode_unit(&ctx, header),
-        |i, cu| -> Result<()> {
+        |i, cu, jobs| -> Result<()> {
             match cu? {
                 Some(cu) => {
                     enc.report.cus += 1;
@@ -293,18 +365,33 @@ pub fn encode_raw<'b>(
                 None => enc.report.cus_skipped += 1,
             }
             let done = i + 1;
+            if chunked && (done % chunks::CUS_PER_CHUNK == 0 || done == total) {
+                jobs.extend(enc.seal_chunk());
+            }
             if done % PROGRESS_EVERY == 0 || done == total {
                 progress(done, total);
             }
             Ok(())
         },
+        |chunk| results.run(chunk),
     )?;
+    let raw_types = enc.b.btf().type_count();
+    if chunked {
+        enc.b = enc.new_builder();
+        let map = enc.merge_chunks(results)?;
+        enc.remap_saved(&map);
+    }
+    let tail_from = enc.b.btf().type_count();
     enc.add_saved_funcs();
     enc.add_datasecs(&elf)?;
     let mut report = enc.report;
     let btf = enc.b.finish();
-    report.types_encoded = btf.local_len() as u32;
-    Ok((btf, report))
+    report.types_encoded += if chunked {
+        btf.type_count() - tail_from
+    } else {
+        raw_types - btf.start_id() + (btf.type_count() - tail_from)
+    };
+    Ok((btf, chunked, report))
 }
 
 fn unit_headers<'a>(

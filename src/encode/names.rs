@@ -26,6 +26,11 @@ impl Names {
         }
     }
 
+    /// Forgets every offset, for a new builder.
+    pub(super) fn clear(&mut self) {
+        self.offsets.clear();
+    }
+
     /// `name` (lossily UTF-8) as a name for the builder.
     pub(super) fn name<'n>(&'n mut self, name: impl Into<LazyName<'n>>) -> DwarfName<'n> {
         DwarfName {

@@ -28,8 +28,16 @@ const KSYM_NAME_LEN: usize = 128;
 /// VARs waiting for their DATASEC, by section index.
 #[derive(Default)]
 pub(super) struct Sections {
-    /// (var id, offset in section, size)
+    /// (global var id, offset in section, size)
     entries: BTreeMap<usize, Vec<(TypeId, u32, u32)>>,
+}
+
+impl Sections {
+    pub(super) fn remap_ids(&mut self, map: impl Fn(TypeId) -> TypeId) {
+        for var in self.entries.values_mut().flatten() {
+            var.0 = map(var.0);
+        }
+    }
 }
 
 /// pahole's `btf_name_valid`: a C identifier that may also contain dots.
@@ -111,11 +119,12 @@ impl<'a> Encoder<'a, '_> {
             for t in &v.tags {
                 self.decl_tag(t.value, id, t.component);
             }
+            let global = self.global(id);
             self.sections
                 .entries
                 .entry(shndx)
                 .or_default()
-                .push((id, addr, size));
+                .push((global, addr, size));
             self.report.vars += 1;
         }
         Ok(())
