@@ -60,6 +60,7 @@ fn ours<'b>(file: &PathBuf, base: Option<&'b Btf<'b>>) -> Btf<'b> {
     let opts = Options {
         features: Features::default_set(),
         lang_exclude: vec![language_code("rust").unwrap()],
+        ..Options::default()
     };
     encode(&std::fs::read(file).unwrap(), base, &opts, &|_, _| {})
         .unwrap()
@@ -135,4 +136,36 @@ fn modules_match_pahole() {
         assert_same_dump(&tag, &ours(module, Some(&base)), &theirs);
     }
     let _ = std::fs::remove_file(&base_path);
+}
+
+/// Deduplicating in chunks of CUs (as vmlinux is, by 128) gives the BTF one
+/// pass over all raw types gives: each module encoded on its own (a base
+/// BTF of 25–29 CUs) in chunks of 1, 4 and 10 CUs, on one and two threads.
+#[test]
+fn chunked_deduplication_equals_one_pass() {
+    let Some((_, _, modules)) = data("chunked_deduplication_equals_one_pass") else {
+        return;
+    };
+    let encode_in = |data: &[u8], chunk_cus: usize, threads: usize| {
+        let opts = Options {
+            chunk_cus,
+            ..Options::default()
+        };
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        let btf = pool.install(|| encode(data, None, &opts, &|_, _| {}).unwrap().0);
+        btf.to_bytes()
+    };
+    for name in ["kvm", "nf_tables", "e1000e"] {
+        let data = std::fs::read(modules.join(format!("{name}.ko"))).unwrap();
+        let one_pass = encode_in(&data, 0, 2);
+        for (chunk_cus, threads) in [(1, 2), (4, 1), (4, 2), (10, 2)] {
+            assert!(
+                encode_in(&data, chunk_cus, threads) == one_pass,
+                "{name}: chunks of {chunk_cus} CUs on {threads} threads differ from one pass"
+            );
+        }
+    }
 }

@@ -190,6 +190,7 @@ fn encode(args: EncodeArgs) -> Result<()> {
     let opts = Options {
         features: Features::parse(&args.btf_features)?,
         lang_exclude,
+        ..Options::default()
     };
     let base_bytes = args.base.as_deref().map(read).transpose()?;
     let base_name = args

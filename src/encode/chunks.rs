@@ -2,7 +2,8 @@
 //!
 //! Most of the raw types are copies (3.69 M raw types for 101 K kept in
 //! vmlinux), and deduplicating them all at the end took one core for as
-//! long as the parallel CU pass. Instead, every [`CUS_PER_CHUNK`] CUs the
+//! long as the parallel CU pass. Instead, every [`CUS_PER_CHUNK`] CUs (by
+//! default; `Options::chunk_cus`) the
 //! encoder seals its builder as a chunk and hands it to a free thread to
 //! deduplicate. The chunks' results are then merged, in chunk order, into
 //! one BTF, which the functions and variables are added to and which is

@@ -36,6 +36,9 @@ pub struct Options {
     pub features: Features,
     /// `DW_AT_language` codes whose CUs are skipped (see [`language_code`]).
     pub lang_exclude: Vec<u16>,
+    /// CUs per deduplication chunk of a base BTF (see [`chunks`]); 0 for
+    /// one pass over all raw types.
+    pub chunk_cus: usize,
 }
 
 impl Default for Options {
@@ -43,6 +46,7 @@ impl Default for Options {
         Options {
             features: Features::default_set(),
             lang_exclude: Vec::new(),
+            chunk_cus: chunks::CUS_PER_CHUNK,
         }
     }
 }
@@ -301,7 +305,8 @@ fn run<'b>(
         ));
     }
 
-    let chunked = may_chunk && base.is_none() && headers.len() > chunks::CUS_PER_CHUNK;
+    let chunk_cus = opts.chunk_cus;
+    let chunked = may_chunk && base.is_none() && chunk_cus > 0 && headers.len() > chunk_cus;
     let mut builder = match base {
         Some(b) => BtfBuilder::new_split(b),
         None => BtfBuilder::new(),
@@ -365,7 +370,7 @@ fn run<'b>(
                 None => enc.report.cus_skipped += 1,
             }
             let done = i + 1;
-            if chunked && (done % chunks::CUS_PER_CHUNK == 0 || done == total) {
+            if chunked && (done % chunk_cus == 0 || done == total) {
                 jobs.extend(enc.seal_chunk());
             }
             if done % PROGRESS_EVERY == 0 || done == total {
