@@ -21,14 +21,15 @@
 //! that chose it starts with a copy of it, which the merge finds equal to
 //! the original.
 
+use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use super::Encoder;
-use crate::btf::{Btf, TypeId};
+use crate::btf::{Btf, BtfBuilder, TypeId};
 use crate::dedup::record::{id_words, str_words};
 use crate::dedup::words::Records;
 use crate::dedup::{dedup_owned_mapped, Strings};
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// CUs per chunk: small enough that most of the deduplication overlaps
 /// the CU pass and the last chunk is quick, large enough that the merged
@@ -38,38 +39,116 @@ pub(super) const CUS_PER_CHUNK: usize = 128;
 /// A sealed chunk: its raw types, numbered from the builder's start id.
 pub(super) struct Chunk<'b> {
     index: usize,
+    /// The global id of its first type (see [`Encoder::global`]).
+    first: TypeId,
     btf: Btf<'b>,
 }
 
-/// The chunks' deduplicated BTFs, by chunk index, as threads finish them.
-#[derive(Default)]
-pub(super) struct Results<'b> {
-    done: Mutex<Vec<Option<Result<Deduped<'b>>>>>,
+/// The merge, fed by the threads that deduplicate the chunks: each chunk
+/// is merged as soon as it and every chunk before it are deduplicated, so
+/// that little is left to merge after the last CU.
+pub(super) struct Merger<'b> {
+    state: Mutex<MergeState<'b>>,
 }
 
-/// A chunk's BTF after deduplication, and each raw type's new id.
-pub(super) struct Deduped<'b> {
-    btf: Btf<'b>,
-    ids: Vec<TypeId>,
+struct MergeState<'b> {
+    merged: BtfBuilder<'b>,
+    map: IdMap,
+    /// Deduplicated chunks waiting for an earlier one, by index.
+    waiting: BTreeMap<usize, (TypeId, Btf<'b>, Vec<TypeId>)>,
+    error: Option<Error>,
 }
 
-impl<'b> Results<'b> {
-    /// Deduplicates `chunk` (run on any thread).
-    pub(super) fn run(&self, chunk: Chunk<'b>) {
-        let deduped = dedup_owned_mapped(chunk.btf, Strings::Referenced)
-            .map(|(btf, ids)| Deduped { btf, ids });
-        let mut done = self.done.lock().unwrap_or_else(|e| e.into_inner());
-        if done.len() <= chunk.index {
-            done.resize_with(chunk.index + 1, || None);
+impl<'b> Merger<'b> {
+    /// A merge into `merged`, an empty builder.
+    pub(super) fn new(merged: BtfBuilder<'b>) -> Self {
+        let start_id = merged.btf().start_id();
+        Merger {
+            state: Mutex::new(MergeState {
+                merged,
+                map: IdMap {
+                    start_id,
+                    chunks: Vec::new(),
+                },
+                waiting: BTreeMap::new(),
+                error: None,
+            }),
         }
-        done[chunk.index] = Some(deduped);
     }
 
-    fn into_chunks(self) -> Result<Vec<Deduped<'b>>> {
-        let done = self.done.into_inner().unwrap_or_else(|e| e.into_inner());
-        done.into_iter()
-            .map(|d| d.expect("every sealed chunk is deduplicated"))
-            .collect()
+    /// Deduplicates `chunk` and merges what can be merged (run on any
+    /// thread).
+    pub(super) fn run(&self, chunk: Chunk<'b>) {
+        let deduped = dedup_owned_mapped(chunk.btf, Strings::Referenced);
+        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        match deduped {
+            Ok((btf, ids)) => {
+                s.waiting.insert(chunk.index, (chunk.first, btf, ids));
+            }
+            Err(e) => {
+                s.error.get_or_insert(e);
+            }
+        }
+        while s.error.is_none() {
+            let next = s.map.chunks.len();
+            let Some((first, btf, ids)) = s.waiting.remove(&next) else {
+                break;
+            };
+            if let Err(e) = s.merge(first, &btf, ids) {
+                s.error = Some(e);
+            }
+        }
+    }
+
+    /// The merged BTF's builder and where each raw type went, once every
+    /// chunk has run.
+    pub(super) fn finish(self) -> Result<(BtfBuilder<'b>, IdMap)> {
+        let s = self.state.into_inner().unwrap_or_else(|e| e.into_inner());
+        match s.error {
+            Some(e) => Err(e),
+            None => {
+                debug_assert!(s.waiting.is_empty(), "every chunk is merged");
+                Ok((s.merged, s.map))
+            }
+        }
+    }
+}
+
+impl MergeState<'_> {
+    /// Appends a deduplicated chunk: its strings first, each once, in its
+    /// order, then its types, their ids and names pointed at the merge.
+    fn merge(&mut self, first: TypeId, btf: &Btf<'_>, ids: Vec<TypeId>) -> Result<()> {
+        let start_id = self.map.start_id;
+        let shift = self.merged.btf().type_count() - start_id;
+        let strings = btf.string_bytes();
+        let mut new_offset = vec![0u32; strings.len()];
+        let mut at = 0;
+        for s in strings.split(|&b| b == 0) {
+            if at < strings.len() {
+                new_offset[at] = self.merged.add_str_bytes(s);
+            }
+            at += s.len() + 1;
+        }
+        let str_start = btf.start_str_off();
+        let records = Records::load(btf, start_id, btf.type_count())?;
+        let mut words = Vec::new();
+        for id in start_id..btf.type_count() {
+            words.clear();
+            words.extend_from_slice(records.get(id));
+            for w in str_words(&words) {
+                if words[w] >= str_start && words[w] != 0 {
+                    words[w] = new_offset[(words[w] - str_start) as usize];
+                }
+            }
+            for w in id_words(&words) {
+                if words[w] >= start_id {
+                    words[w] += shift;
+                }
+            }
+            self.merged.add_raw(&words)?;
+        }
+        self.map.chunks.push((first, shift, ids));
+        Ok(())
     }
 }
 
@@ -133,54 +212,14 @@ impl<'a, 'b> Encoder<'a, 'b> {
         let copies = u32::from(self.chunk_has_index_copy);
         self.chunk_has_index_copy = self.has_index_type;
         self.report.types_encoded += btf.local_len() as u32 - copies;
-        let index = self.chunk_firsts.len();
-        self.chunk_firsts.push(start + self.shift);
-        self.shift += btf.local_len() as u32;
-        Some(Chunk { index, btf })
-    }
-
-    /// Merges the deduplicated chunks, in order, into the builder (empty
-    /// by then); returns where each raw type went.
-    pub(super) fn merge_chunks(&mut self, results: Results<'b>) -> Result<IdMap> {
-        let start_id = self.b.btf().start_id();
-        let mut map = IdMap {
-            start_id,
-            chunks: Vec::with_capacity(self.chunk_firsts.len()),
+        let chunk = Chunk {
+            index: self.chunks_sealed,
+            first: start + self.shift,
+            btf,
         };
-        for (chunk, first) in results.into_chunks()?.into_iter().zip(&self.chunk_firsts) {
-            let shift = self.b.btf().type_count() - start_id;
-            let btf = &chunk.btf;
-            // Each string once, in the chunk's order.
-            let strings = btf.string_bytes();
-            let mut new_offset = vec![0u32; strings.len()];
-            let mut at = 0;
-            for s in strings.split(|&b| b == 0) {
-                if at < strings.len() {
-                    new_offset[at] = self.b.add_str_bytes(s);
-                }
-                at += s.len() + 1;
-            }
-            let str_start = btf.start_str_off();
-            let records = Records::load(btf, start_id, btf.type_count())?;
-            let mut words = Vec::new();
-            for id in start_id..btf.type_count() {
-                words.clear();
-                words.extend_from_slice(records.get(id));
-                for w in str_words(&words) {
-                    if words[w] >= str_start && words[w] != 0 {
-                        words[w] = new_offset[(words[w] - str_start) as usize];
-                    }
-                }
-                for w in id_words(&words) {
-                    if words[w] >= start_id {
-                        words[w] += shift;
-                    }
-                }
-                self.b.add_raw(&words)?;
-            }
-            map.chunks.push((*first, shift, chunk.ids));
-        }
-        Ok(map)
+        self.chunks_sealed += 1;
+        self.shift += chunk.btf.local_len() as u32;
+        Some(chunk)
     }
 
     /// Points the saved functions and variables at the merged types.

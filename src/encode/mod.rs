@@ -102,8 +102,7 @@ struct Encoder<'a, 'b> {
     /// Raw types in the chunks sealed so far: a type's global id is its
     /// id in the current builder plus this.
     shift: TypeId,
-    /// The global id of each sealed chunk's first type.
-    chunk_firsts: Vec<TypeId>,
+    chunks_sealed: usize,
     /// The current chunk starts with a copy of the array index type.
     chunk_has_index_copy: bool,
     features: Features,
@@ -328,7 +327,7 @@ fn run<'b>(
         b: builder,
         base,
         shift: 0,
-        chunk_firsts: Vec::new(),
+        chunks_sealed: 0,
         chunk_has_index_copy: false,
         features: opts.features,
         addr_size: ctx.addr_size,
@@ -356,7 +355,7 @@ fn run<'b>(
     };
 
     let total = headers.len();
-    let results = chunks::Results::default();
+    let merger = chunks::Merger::new(enc.new_builder());
     pipeline::decode_parallel_encode_in_order(
         &headers,
         LOOKAHEAD,
@@ -378,12 +377,12 @@ fn run<'b>(
             }
             Ok(())
         },
-        |chunk| results.run(chunk),
+        |chunk| merger.run(chunk),
     )?;
     let raw_types = enc.b.btf().type_count();
     if chunked {
-        enc.b = enc.new_builder();
-        let map = enc.merge_chunks(results)?;
+        let (merged, map) = merger.finish()?;
+        enc.b = merged;
         enc.remap_saved(&map);
     }
     let tail_from = enc.b.btf().type_count();
