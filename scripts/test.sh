@@ -9,7 +9,9 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/fetch-kernel.sh
 scripts/fetch-kernels-compat.sh
-export BTFSCOPE_REQUIRE_KERNEL=1
+scripts/fetch-dbg.sh
+scripts/fetch-pahole.sh
+export BTFSCOPE_REQUIRE_KERNEL=1 BTFSCOPE_REQUIRE_DBG=1
 
 cargo fmt --all -- --check
 cargo clippy --release --all-targets -- -D warnings
