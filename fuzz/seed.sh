@@ -21,6 +21,10 @@ cp $fixtures/cast_common.btf seeds/s390x-module.btf corpus/split_parse/
 # ELF: small real modules and gcc objects.
 gcc -g -c -O1 -o "$tmp/encode-O1.o" seeds/encode.c
 gcc -g -c -O0 -gdwarf-4 -o "$tmp/encode-O0-dwarf4.o" seeds/encode.c
+# Three CUs in one object, so that chunked deduplication has chunks to merge.
+gcc -g -c -O1 -Dglobal_var=global_var2 -Dget=get2 -o "$tmp/cu2.o" seeds/encode.c
+gcc -g -c -O0 -Dglobal_var=global_var3 -Dget=get3 -o "$tmp/cu3.o" seeds/encode.c
+ld -r -o "$tmp/encode-3cus.o" "$tmp/encode-O1.o" "$tmp/cu2.o" "$tmp/cu3.o"
 cp "$tmp"/encode-*.o corpus/encode/
 cp "$tmp"/encode-*.o corpus/intake_open/
 if [ -d "$k61" ]; then

@@ -177,3 +177,74 @@ fn cache_dir() -> PathBuf {
             Path::new(&std::env::var("HOME").unwrap_or_default()).join(".cache/btfscope")
         })
 }
+
+/// The sample three times (renamed so that the link succeeds, at -O0, -O2
+/// and with DWARF 4) in one relocatable object of three CUs: deduplicated
+/// in chunks of one and of two CUs, as vmlinux is by 128, it gives the BTF
+/// one pass gives, on one thread and on two.
+#[test]
+fn chunked_deduplication_equals_one_pass() {
+    let renamed = |n: usize| {
+        [
+            "sum",
+            "entry",
+            "percpu_counter",
+            "global_counter",
+            "default_ops",
+        ]
+        .map(|s| format!("-D{s}={s}{n}"))
+    };
+    let dir = std::env::temp_dir().join(format!("btfscope-chunks-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut parts = Vec::new();
+    for (n, flags) in [
+        (1, ["-O0", "-g"]),
+        (2, ["-O2", "-g"]),
+        (3, ["-O0", "-gdwarf-4"]),
+    ] {
+        let mut args: Vec<String> = flags.iter().map(|f| f.to_string()).collect();
+        if n > 1 {
+            args.extend(renamed(n));
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let Some(obj) = compile("gcc", SAMPLE, &args, &format!("cu{n}")) else {
+            return;
+        };
+        let path = dir.join(format!("cu{n}.o"));
+        std::fs::write(&path, obj).unwrap();
+        parts.push(path);
+    }
+    let linked = dir.join("three.o");
+    let status = Command::new("ld")
+        .arg("-r")
+        .arg("-o")
+        .arg(&linked)
+        .args(&parts)
+        .status()
+        .unwrap();
+    assert!(status.success(), "ld -r failed");
+    let obj = std::fs::read(&linked).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    let encode_in = |chunk_cus: usize, threads: usize| {
+        let opts = Options {
+            features: Features::parse("default,global_var").unwrap(),
+            chunk_cus,
+            ..Options::default()
+        };
+        let (btf, report) = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| encode(&obj, None, &opts, &|_, _| {}).unwrap());
+        assert_eq!(report.cus, 3);
+        (btf.to_bytes(), report.types_encoded)
+    };
+    let one_pass = encode_in(0, 2);
+    for (chunk_cus, threads) in [(1, 1), (1, 2), (2, 2)] {
+        assert!(
+            encode_in(chunk_cus, threads) == one_pass,
+            "chunks of {chunk_cus} CUs on {threads} threads differ from one pass"
+        );
+    }
+}
