@@ -59,3 +59,23 @@ fn dedup_refuses_unknown_kind_before_reading_its_name() {
     let err = dedup_split(&index, &split).unwrap_err();
     assert_eq!(err.kind, ErrorKind::UnknownKind, "{err}");
 }
+
+/// encode: a `DW_FORM_ref4` past the end of its unit passed for a local id
+/// (the offset had the bit that marks one), and deduplicating in chunks
+/// then indexed a chunk's ids out of range. Such a reference is to no DIE
+/// of the unit: void, as any unknown DIE; one pass and chunks agree.
+#[test]
+fn reference_past_its_unit_is_void() {
+    use btfscope::encode::{encode, Options};
+    let obj = include_bytes!("fixtures/encode-ref-past-unit.o");
+    let run = |chunk_cus| {
+        let opts = Options {
+            chunk_cus,
+            ..Options::default()
+        };
+        let (btf, report) = encode(obj, None, &opts, &|_, _| {}).unwrap();
+        assert_eq!(report.cus, 3);
+        btf.to_bytes()
+    };
+    assert_eq!(run(1), run(0));
+}

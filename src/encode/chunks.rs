@@ -29,7 +29,7 @@ use crate::btf::{Btf, BtfBuilder, TypeId};
 use crate::dedup::record::{id_words, str_words};
 use crate::dedup::words::Records;
 use crate::dedup::{dedup_owned_mapped, Strings};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 
 /// CUs per chunk: small enough that most of the deduplication overlaps
 /// the CU pass and the last chunk is quick, large enough that the merged
@@ -163,16 +163,26 @@ pub(super) struct IdMap {
 impl IdMap {
     /// The merged id of the raw type with global id `id` (see
     /// [`Encoder::global`]); base ids and void are themselves.
-    pub(super) fn map(&self, id: TypeId) -> TypeId {
+    pub(super) fn map(&self, id: TypeId) -> Result<TypeId> {
         if id < self.start_id {
-            return id;
+            return Ok(id);
         }
-        let c = self.chunks.partition_point(|&(first, _, _)| first <= id) - 1;
-        let (first, shift, ids) = &self.chunks[c];
-        match ids[(id - first) as usize] {
-            kept if kept < self.start_id => kept,
-            kept => kept + shift,
-        }
+        let c = self.chunks.partition_point(|&(first, _, _)| first <= id);
+        let kept = c.checked_sub(1).and_then(|c| {
+            let (first, shift, ids) = &self.chunks[c];
+            let kept = *ids.get((id - first) as usize)?;
+            Some(if kept < self.start_id {
+                kept
+            } else {
+                kept + shift
+            })
+        });
+        kept.ok_or_else(|| {
+            Error::new(
+                ErrorKind::BadType,
+                format!("a function or variable refers to raw type {id}, which no CU encoded"),
+            )
+        })
     }
 }
 
@@ -223,10 +233,10 @@ impl<'a, 'b> Encoder<'a, 'b> {
     }
 
     /// Points the saved functions and variables at the merged types.
-    pub(super) fn remap_saved(&mut self, map: &IdMap) {
+    pub(super) fn remap_saved(&mut self, map: &IdMap) -> Result<()> {
         for f in &mut self.saved {
-            f.remap_ids(|id| map.map(id));
+            f.remap_ids(|id| map.map(id))?;
         }
-        self.sections.remap_ids(|id| map.map(id));
+        self.sections.remap_ids(|id| map.map(id))
     }
 }

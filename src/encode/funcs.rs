@@ -15,6 +15,7 @@ use super::Encoder;
 use crate::btf::build::info;
 use crate::btf::kind::FUNC_STATIC;
 use crate::btf::{Btf, Kind, TypeId};
+use crate::error::Result;
 
 /// kfunc flags from the kernel's include/linux/btf.h.
 const KF_FASTCALL: u32 = 1 << 12;
@@ -90,11 +91,12 @@ pub(super) struct SavedFunc<'a> {
 }
 
 impl SavedFunc<'_> {
-    pub(super) fn remap_ids(&mut self, map: impl Fn(TypeId) -> TypeId) {
-        self.ret = map(self.ret);
+    pub(super) fn remap_ids(&mut self, map: impl Fn(TypeId) -> Result<TypeId>) -> Result<()> {
+        self.ret = map(self.ret)?;
         for p in &mut self.params {
-            p.1 = map(p.1);
+            p.1 = map(p.1)?;
         }
+        Ok(())
     }
 }
 

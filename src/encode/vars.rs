@@ -33,10 +33,11 @@ pub(super) struct Sections {
 }
 
 impl Sections {
-    pub(super) fn remap_ids(&mut self, map: impl Fn(TypeId) -> TypeId) {
+    pub(super) fn remap_ids(&mut self, map: impl Fn(TypeId) -> Result<TypeId>) -> Result<()> {
         for var in self.entries.values_mut().flatten() {
-            var.0 = map(var.0);
+            var.0 = map(var.0)?;
         }
+        Ok(())
     }
 }
 

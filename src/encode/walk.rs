@@ -363,8 +363,11 @@ impl<'a, 'u> Walker<'a, 'u> {
             AttributeValue::DebugInfoRef(o) => o.to_unit_offset(&self.unit.header),
             _ => None,
         };
-        // Offsets fit: the unit length was checked against LOCAL.
-        off.map_or(0, |o| o.0 as u32 + 1)
+        // A reference past the unit is to no DIE of it: void, as any
+        // unknown DIE. The rest fit below LOCAL (the unit length was
+        // checked against it), so they never pass for local ids.
+        off.filter(|o| o.0 < self.unit.header.length_including_self())
+            .map_or(0, |o| o.0 as u32 + 1)
     }
 
     /// Skips the children of a DIE we do not look into, and theirs,
