@@ -3,19 +3,20 @@
 //! Most of the raw types are copies (3.69 M raw types for 101 K kept in
 //! vmlinux), and deduplicating them all at the end took one core for as
 //! long as the parallel CU pass. Instead, every [`CUS_PER_CHUNK`] CUs (by
-//! default; `Options::chunk_cus`) the
-//! encoder seals its builder as a chunk and hands it to a free thread to
-//! deduplicate. The chunks' results are then merged, in chunk order, into
-//! one BTF, which the functions and variables are added to and which is
-//! deduplicated once more, now small.
+//! default; `Options::chunk_cus`) the encoder seals its builder as a chunk
+//! and hands it to a free thread to deduplicate. The chunks' results are
+//! merged, in chunk order, into one BTF, which the functions and variables
+//! are added to and which is deduplicated once more, now small.
 //!
 //! Deduplicating keeps the first of each set of equivalent types, in id
 //! order, and a chunk's result keeps its types in that order, so the merge
-//! holds the types a single pass would keep in the same order. The strings
-//! are merged in the order the chunks hold them, each once: that is the
-//! order of first reference over all raw types, as libbpf's string pass
-//! gives, so the last deduplication keeps them as they are. The chunk
-//! boundaries depend on the CU count only, never on the threads.
+//! holds the types one pass would keep, in the same order. The strings are
+//! merged in the order the chunks hold them, each once: that is the order
+//! of first reference over all raw types, as libbpf's string pass gives,
+//! so the last deduplication keeps them as they are. The chunk boundaries
+//! depend on the CU count only, never on the threads. (Deduplicating twice
+//! can merge more than once does, so this is checked on real kernels
+//! rather than taken for granted: docs/ENCODE.md.)
 //!
 //! The array index type is shared by every CU; each chunk after the one
 //! that chose it starts with a copy of it, which the merge finds equal to
