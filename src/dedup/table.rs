@@ -80,10 +80,16 @@ const EMPTY: Chain = Chain {
 };
 
 pub(crate) struct Table<'b> {
+    chains: FxHashMap<u64, Chain>,
+    entries: Entries<'b>,
+}
+
+/// Everything but the chains' heads, so that a chain can be changed while
+/// the entries are.
+struct Entries<'b> {
     frozen: &'b FrozenTable,
     /// When set, only the frozen entries it holds exist.
     keep: Option<&'b IdSet>,
-    chains: FxHashMap<u64, Chain>,
     /// (id, next) per entry.
     nodes: Vec<(u32, u32)>,
     fill: Fill,
@@ -98,43 +104,32 @@ impl<'b> Table<'b> {
     /// page of a 134 MB block.
     pub(crate) fn new(frozen: &'b FrozenTable, types: usize) -> Self {
         Table {
-            frozen,
-            keep: None,
             chains: map_with_capacity(types / 4),
-            nodes: Vec::with_capacity(types),
-            fill: frozen.fill,
-            flipped: false,
+            entries: Entries {
+                frozen,
+                keep: None,
+                nodes: Vec::with_capacity(types),
+                fill: frozen.fill,
+                flipped: false,
+            },
         }
     }
 
     /// Hides every frozen entry `keep` does not hold, as if the base had
     /// been indexed without them.
     pub(crate) fn keep_only(&mut self, keep: &'b IdSet) {
-        self.keep = Some(keep);
+        self.entries.keep = Some(keep);
     }
 
     pub(crate) fn add(&mut self, key: u64, id: u32) {
         let chain = self.chains.entry(key).or_insert(EMPTY);
-        push(
-            chain,
-            id,
-            &mut self.nodes,
-            &mut self.fill,
-            &mut self.flipped,
-        );
+        self.entries.push(chain, id);
     }
 
     /// Copies the candidates for `key`, in visiting order, into `out`.
     pub(crate) fn candidates(&self, key: u64, out: &mut Vec<u32>) {
         let chain = self.chains.get(&key).copied().unwrap_or(EMPTY);
-        collect(
-            chain,
-            self.frozen.block(key),
-            self.keep,
-            &self.nodes,
-            self.flipped,
-            out,
-        );
+        self.entries.collect(chain, key, out);
     }
 
     /// The first candidate for `key` that `accept` takes; if none does,
@@ -147,31 +142,18 @@ impl<'b> Table<'b> {
         accept: impl Fn(u32) -> bool,
     ) -> Option<u32> {
         let chain = self.chains.entry(key).or_insert(EMPTY);
-        collect(
-            *chain,
-            self.frozen.block(key),
-            self.keep,
-            &self.nodes,
-            self.flipped,
-            scratch,
-        );
+        self.entries.collect(*chain, key, scratch);
         if let Some(&found) = scratch.iter().find(|&&c| accept(c)) {
             return Some(found);
         }
-        push(
-            chain,
-            id,
-            &mut self.nodes,
-            &mut self.fill,
-            &mut self.flipped,
-        );
+        self.entries.push(chain, id);
         None
     }
 
     /// The entries in visiting order per key, to be shared by split BTFs.
     pub(crate) fn freeze(self) -> FrozenTable {
         let mut keys = map_with_capacity(self.chains.len());
-        let mut ids = Vec::with_capacity(self.fill.size);
+        let mut ids = Vec::with_capacity(self.entries.fill.size);
         let mut buf = Vec::new();
         for &key in self.chains.keys() {
             self.candidates(key, &mut buf);
@@ -181,59 +163,50 @@ impl<'b> Table<'b> {
         FrozenTable {
             keys,
             ids,
-            fill: self.fill,
+            fill: self.entries.fill,
         }
     }
 }
 
-/// Adds `id` to a chain as libbpf's insertion would place it.
-fn push(
-    chain: &mut Chain,
-    id: u32,
-    nodes: &mut Vec<(u32, u32)>,
-    fill: &mut Fill,
-    flipped: &mut bool,
-) {
-    if fill.insert() {
-        *flipped = !*flipped;
+impl Entries<'_> {
+    /// Adds `id` to a chain as libbpf's insertion would place it.
+    fn push(&mut self, chain: &mut Chain, id: u32) {
+        if self.fill.insert() {
+            self.flipped = !self.flipped;
+        }
+        // The newest entry is visited first: it goes to whichever end is
+        // the front in the current orientation.
+        let head = if self.flipped {
+            &mut chain.back
+        } else {
+            &mut chain.front
+        };
+        self.nodes.push((id, *head));
+        *head = self.nodes.len() as u32 - 1;
     }
-    // The newest entry is visited first: it goes to whichever end is the
-    // front in the current orientation.
-    let head = if *flipped {
-        &mut chain.back
-    } else {
-        &mut chain.front
-    };
-    nodes.push((id, *head));
-    *head = nodes.len() as u32 - 1;
-}
 
-/// A chain's entries around the frozen block (less those `keep` hides),
-/// in visiting order.
-fn collect(
-    chain: Chain,
-    frozen: &[u32],
-    keep: Option<&IdSet>,
-    nodes: &[(u32, u32)],
-    flipped: bool,
-    out: &mut Vec<u32>,
-) {
-    out.clear();
-    if flipped {
-        push_list(nodes, chain.back, out);
-    } else {
-        push_list(nodes, chain.front, out);
-    }
-    let at = out.len();
-    match keep {
-        Some(keep) => out.extend(frozen.iter().filter(|&&id| keep.contains(id))),
-        None => out.extend_from_slice(frozen),
-    }
-    if flipped {
-        out[at..].reverse();
-        push_list_rev(nodes, chain.front, out);
-    } else {
-        push_list_rev(nodes, chain.back, out);
+    /// The entries of `key`'s chain around its frozen block (less those
+    /// `keep` hides), in visiting order.
+    fn collect(&self, chain: Chain, key: u64, out: &mut Vec<u32>) {
+        let nodes = &self.nodes;
+        out.clear();
+        if self.flipped {
+            push_list(nodes, chain.back, out);
+        } else {
+            push_list(nodes, chain.front, out);
+        }
+        let at = out.len();
+        let frozen = self.frozen.block(key);
+        match self.keep {
+            Some(keep) => out.extend(frozen.iter().filter(|&&id| keep.contains(id))),
+            None => out.extend_from_slice(frozen),
+        }
+        if self.flipped {
+            out[at..].reverse();
+            push_list_rev(nodes, chain.front, out);
+        } else {
+            push_list_rev(nodes, chain.back, out);
+        }
     }
 }
 
