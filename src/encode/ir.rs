@@ -65,7 +65,8 @@ pub enum Ty<'a> {
         size: u64,
         /// A declaration becomes a FWD.
         declaration: bool,
-        members: Vec<Member<'a>>,
+        /// In [`Cu::members`].
+        members: Span,
     },
     Enum {
         name: Name<'a>,
@@ -73,7 +74,8 @@ pub enum Ty<'a> {
         size: u64,
         /// From the underlying type's encoding (DWARF 5 / GCC's DW_AT_type).
         signed: bool,
-        values: Vec<(LazyName<'a>, u64)>,
+        /// In [`Cu::values`].
+        values: Span,
     },
     Array {
         elem: LocalId,
@@ -83,9 +85,25 @@ pub enum Ty<'a> {
     },
     Proto {
         ret: LocalId,
-        params: Vec<(LazyName<'a>, LocalId)>,
+        /// In [`Cu::params`].
+        params: Span,
         varargs: bool,
     },
+}
+
+/// A type's run of members, enumerators or parameters in its CU's list of
+/// them: one list per CU instead of a vector per type (millions in all).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    pub start: u32,
+    pub len: u32,
+}
+
+impl Span {
+    /// The run in `list`.
+    pub fn of<T>(self, list: &[T]) -> &[T] {
+        &list[self.start as usize..(self.start + self.len) as usize]
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -140,6 +158,11 @@ pub struct Cu<'a> {
     pub name: Name<'a>,
     /// Types in id order; local id `i + 1` is `types[i]`.
     pub types: Vec<Ty<'a>>,
+    /// Struct and union members, enumerators (name, value) and prototype
+    /// parameters (name, type) of `types`, each type's a [`Span`].
+    pub members: Vec<Member<'a>>,
+    pub values: Vec<(LazyName<'a>, u64)>,
+    pub params: Vec<(LazyName<'a>, LocalId)>,
     /// Decl tags on structs, unions and typedefs, by local id, in id order.
     pub type_tags: Vec<(LocalId, DeclTag<'a>)>,
     pub funcs: Vec<Func<'a>>,
@@ -167,7 +190,7 @@ impl Ty<'_> {
                 Ty::Enum { size, .. } => return factor.saturating_mul(*size),
                 Ty::Struct { size, members, .. } => {
                     // pahole's empty-base-class trick.
-                    let size = if *size == 1 && members.is_empty() {
+                    let size = if *size == 1 && members.len == 0 {
                         0
                     } else {
                         *size

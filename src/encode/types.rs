@@ -66,7 +66,7 @@ impl Encoder<'_, '_> {
                         } else {
                             self.b.add_struct(self.names.name(*name), size)
                         };
-                        for m in members {
+                        for m in members.of(&cu.members) {
                             let field = u32::try_from(m.bit_offset)
                                 .ok()
                                 .zip(u32::try_from(m.bitfield_size).ok());
@@ -91,7 +91,7 @@ impl Encoder<'_, '_> {
                     size,
                     signed,
                     values,
-                } => self.enumeration(name, *size, *signed, values),
+                } => self.enumeration(name, *size, *signed, values.of(&cu.values)),
                 Ty::Array { elem, nelems } => {
                     need_index_type = true;
                     self.b.add_array(self.array_index_id, r(*elem), *nelems)
@@ -103,7 +103,7 @@ impl Encoder<'_, '_> {
                 } => {
                     let id = self.b.add_func_proto(r(*ret));
                     let varargs = varargs.then_some((LazyName::EMPTY, 0));
-                    for (name, t) in params.iter().copied().chain(varargs) {
+                    for (name, t) in params.of(&cu.params).iter().copied().chain(varargs) {
                         if let Err(e) = self.b.add_func_param(self.names.name(name), r(t)) {
                             self.warn(e.message);
                         }

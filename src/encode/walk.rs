@@ -18,7 +18,7 @@
 use gimli::constants::*;
 use gimli::{AttributeValue, EndianSlice, Reader, RunTimeEndian};
 
-use super::ir::{Cu, DeclTag, Func, LazyName, LocalId, Member, Name, Param, Ty, Var};
+use super::ir::{Cu, DeclTag, Func, LazyName, LocalId, Member, Name, Param, Span, Ty, Var};
 use super::Features;
 use crate::error::{Error, ErrorKind, Result};
 
@@ -182,6 +182,51 @@ struct Walker<'a, 'u> {
     vars: Vec<RawVar<'a>>,
     type_tags: Vec<(LocalId, DeclTag<'a>)>,
     warnings: Vec<String>,
+    members: Runs<Member<'a>>,
+    values: Runs<(LazyName<'a>, u64)>,
+    params: Runs<(LazyName<'a>, LocalId)>,
+}
+
+/// One of a CU's lists of members, enumerators or parameters, which each
+/// type has a run of. Runs nest (a struct's children can define more
+/// structs), so items go to a stack first and a type's run moves to the
+/// list in one piece when the type is done.
+struct Runs<T> {
+    stack: Vec<T>,
+    list: Vec<T>,
+}
+
+impl<T> Runs<T> {
+    fn new() -> Self {
+        Runs {
+            stack: Vec::new(),
+            list: Vec::new(),
+        }
+    }
+
+    /// Where a run starts on the stack.
+    fn open(&self) -> usize {
+        self.stack.len()
+    }
+
+    fn push(&mut self, item: T) {
+        self.stack.push(item);
+    }
+
+    /// Items pushed since `mark`.
+    fn len_since(&self, mark: usize) -> usize {
+        self.stack.len() - mark
+    }
+
+    /// Moves the run opened at `mark` to the list.
+    fn close(&mut self, mark: usize) -> Span {
+        let start = self.list.len() as u32;
+        self.list.extend(self.stack.drain(mark..));
+        Span {
+            start,
+            len: self.list.len() as u32 - start,
+        }
+    }
 }
 
 /// What processing one DIE produced, for its parent to file.
@@ -227,6 +272,9 @@ pub fn decode_unit<'a>(
         vars: Vec::new(),
         type_tags: Vec::new(),
         warnings: Vec::new(),
+        members: Runs::new(),
+        values: Runs::new(),
+        params: Runs::new(),
     };
     let result = w.walk_unit();
     let at = w.entries.next_offset().0 as u64 + unit_at;
@@ -581,17 +629,18 @@ impl<'a, 'u> Walker<'a, 'u> {
     }
 
     fn enumeration(&mut self, die: &Die<'a>) -> WResult<Made<'a>> {
-        let mut values = Vec::new();
+        let mark = self.values.open();
         if die.has_children {
             let mut child = Die::default();
             while self.next_die(&mut child)? {
                 if child.tag == DW_TAG_enumerator {
                     let v = child.const_value.as_ref().and_then(udata).unwrap_or(0);
-                    values.push((child.name.unwrap_or(LazyName::EMPTY), v));
+                    self.values.push((child.name.unwrap_or(LazyName::EMPTY), v));
                 }
                 self.skip_children(&child)?;
             }
         }
+        let values = self.values.close(mark);
         if die.ty != 0 {
             // Signedness comes from the underlying type, resolved later.
             self.enum_bases.push((self.types.len(), die.ty));
@@ -609,7 +658,7 @@ impl<'a, 'u> Walker<'a, 'u> {
 
     fn structure(&mut self, die: &Die<'a>) -> WResult<Made<'a>> {
         let union = die.tag == DW_TAG_union_type;
-        let mut members = Vec::new();
+        let mark = self.members.open();
         let mut tags = Vec::new();
         let mut fixups = Vec::new();
         let mut member_idx = 0;
@@ -635,7 +684,7 @@ impl<'a, 'u> Walker<'a, 'u> {
                                 if child.bit_size != 0 {
                                     fixups.push(BitfieldFixup {
                                         ty_index: 0,
-                                        member: members.len(),
+                                        member: self.members.len_since(mark),
                                         byte_offset,
                                         dw_bit_offset: child.bit_offset,
                                         byte_size: child.byte_size.unwrap_or(0),
@@ -644,7 +693,7 @@ impl<'a, 'u> Walker<'a, 'u> {
                                 byte_offset.wrapping_mul(8)
                             }
                         };
-                        members.push(Member {
+                        self.members.push(Member {
                             name: child.name.unwrap_or(LazyName::EMPTY),
                             ty: child.ty,
                             bit_offset,
@@ -666,6 +715,7 @@ impl<'a, 'u> Walker<'a, 'u> {
                 }
             }
         }
+        let members = self.members.close(mark);
         // This type is numbered next.
         let index = self.types.len();
         for mut f in fixups {
@@ -684,14 +734,15 @@ impl<'a, 'u> Walker<'a, 'u> {
     }
 
     fn subroutine_type(&mut self, die: &Die<'a>) -> WResult<Made<'a>> {
-        let mut params = Vec::new();
+        let mark = self.params.open();
         let mut varargs = false;
         if die.has_children {
             let mut child = Die::default();
             while self.next_die(&mut child)? {
                 match child.tag {
                     DW_TAG_formal_parameter => {
-                        params.push((child.name.unwrap_or(LazyName::EMPTY), child.ty));
+                        self.params
+                            .push((child.name.unwrap_or(LazyName::EMPTY), child.ty));
                         self.skip_children(&child)?;
                     }
                     DW_TAG_unspecified_parameters => {
@@ -708,7 +759,7 @@ impl<'a, 'u> Walker<'a, 'u> {
         }
         Ok(Made::Type(Ty::Proto {
             ret: die.ty,
-            params,
+            params: self.params.close(mark),
             varargs,
         }))
     }
@@ -1046,19 +1097,15 @@ impl<'a> Walker<'a, '_> {
                 Ty::Ptr(t) | Ty::Const(t) | Ty::Volatile(t) | Ty::Restrict(t) => *t = resolve(*t),
                 Ty::Typedef(_, t) | Ty::TypeTag(_, t) => *t = resolve(*t),
                 Ty::Array { elem, .. } => *elem = resolve(*elem),
-                Ty::Struct { members, .. } => {
-                    for m in members {
-                        m.ty = resolve(m.ty);
-                    }
-                }
-                Ty::Proto { ret, params, .. } => {
-                    *ret = resolve(*ret);
-                    for p in params {
-                        p.1 = resolve(p.1);
-                    }
-                }
-                Ty::Base { .. } | Ty::Enum { .. } => {}
+                Ty::Proto { ret, .. } => *ret = resolve(*ret),
+                Ty::Struct { .. } | Ty::Base { .. } | Ty::Enum { .. } => {}
             }
+        }
+        for m in &mut self.members.list {
+            m.ty = resolve(m.ty);
+        }
+        for p in &mut self.params.list {
+            p.1 = resolve(p.1);
         }
         let types = std::mem::take(&mut self.types);
         let mut types = types;
@@ -1072,7 +1119,7 @@ impl<'a> Walker<'a, '_> {
                 *s = signed;
             }
         }
-        self.fix_bitfields(&mut types);
+        self.fix_bitfields(&types);
 
         let funcs = self.finish_funcs(&resolve, &types);
         let vars = self.finish_vars(&resolve);
@@ -1083,6 +1130,9 @@ impl<'a> Walker<'a, '_> {
         Cu {
             name,
             types,
+            members: std::mem::take(&mut self.members.list),
+            values: std::mem::take(&mut self.values.list),
+            params: std::mem::take(&mut self.params.list),
             type_tags: std::mem::take(&mut self.type_tags),
             funcs,
             vars,
@@ -1093,12 +1143,13 @@ impl<'a> Walker<'a, '_> {
 
     /// DWARF 2-4 bitfields count `DW_AT_bit_offset` from the most
     /// significant bit of their storage unit; BTF counts from the start.
-    fn fix_bitfields(&self, types: &mut [Ty<'a>]) {
+    fn fix_bitfields(&mut self, types: &[Ty<'a>]) {
+        let members = &mut self.members.list;
         for f in &self.fixups {
-            let Some(Ty::Struct { members, .. }) = types.get(f.ty_index) else {
+            let Some(Ty::Struct { members: span, .. }) = types.get(f.ty_index) else {
                 continue;
             };
-            let Some(m) = members.get(f.member) else {
+            let Some(m) = span.of(members).get(f.member) else {
                 continue;
             };
             let byte_size = if f.byte_size != 0 {
@@ -1118,9 +1169,7 @@ impl<'a> Walker<'a, '_> {
                 f.dw_bit_offset
             };
             let bit_offset = f.byte_offset.wrapping_mul(8).wrapping_add(in_unit);
-            if let Some(Ty::Struct { members, .. }) = types.get_mut(f.ty_index) {
-                members[f.member].bit_offset = bit_offset;
-            }
+            members[span.start as usize + f.member].bit_offset = bit_offset;
         }
     }
 
