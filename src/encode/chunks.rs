@@ -207,6 +207,9 @@ impl<'a, 'b> Encoder<'a, 'b> {
             return None;
         }
         let mut next = self.new_builder();
+        // Chunks are alike in size: room for this one's types saves the
+        // next from growing (and copying) its buffer from nothing.
+        next.reserve_type_bytes(self.b.btf().type_bytes().len());
         if self.has_index_type {
             let index = self
                 .b
