@@ -182,13 +182,12 @@ impl<'a> Encoder<'a, '_> {
             }
         }
         let proto = self.b.add_func_proto(ret);
-        for (name, t) in &params {
-            if let Err(e) = self.b.add_func_param(String::from_utf8_lossy(name), *t) {
+        for &(name, t) in &params {
+            if let Err(e) = self.b.add_func_param(self.names.name(name), t) {
                 self.warn(e.message);
             }
         }
-        let name = String::from_utf8_lossy(f.name);
-        let id = self.b.add_func(&name, FUNC_STATIC, proto);
+        let id = self.b.add_func(self.names.name(f.name), FUNC_STATIC, proto);
         if let Some(flags) = kfunc.filter(|_| self.features.decl_tag) {
             self.b.add_decl_tag("bpf_kfunc", id, -1);
             if flags & KF_FASTCALL != 0 {

@@ -383,6 +383,7 @@ fn run<'b>(
     if chunked {
         let (merged, map) = merger.finish()?;
         enc.b = merged;
+        enc.names.clear();
         enc.remap_saved(&map)?;
     }
     let tail_from = enc.b.btf().type_count();
