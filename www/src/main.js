@@ -131,8 +131,8 @@ function finish(phase) {
   state.run.ms = performance.now() - state.run.started;
   // For the benchmark and tests: what the user waited for the table.
   document.body.dataset.runMs = Math.round(state.run.ms);
-  setPhase(phase);
   renderAll();
+  setPhase(phase);
 }
 
 // Every FULL BTF of the run is hashed: the report is complete.
@@ -143,12 +143,12 @@ function onHashesDone(memoryBytes) {
   // For the benchmark and tests: the report's last hash, and the core's memory.
   document.body.dataset.hashesMs = Math.round(run.hashes.ms);
   document.body.dataset.wasmMemoryBytes = memoryBytes;
-  document.body.dataset.hashes = 'done';
   if (state.imported && state.source === 'files') {
     state.check = checkReport(state.imported, state.base, moduleRows());
   }
   releaseHashWaiters();
   renderAll();
+  document.body.dataset.hashes = 'done'; // once the table shows the check
   runCompat();
 }
 
@@ -781,12 +781,12 @@ async function importReport(file) {
     state.base = base && { ...base, index: null };
     state.imported = { base, rows };
     state.check = null;
-    document.body.dataset.hashes = 'done'; // the report's own
     const withFull = rows.filter((r) => r.full).length;
     state.run = { id: ++runCounter, started: performance.now(), phase: 'done', pass: 'full', ms: ms ?? 0, shippedMs: 0, total: rows.length, done: rows.length, fullTotal: withFull, fullDone: withFull, totalBytes: 0, doneBytes: 0, fullTotalBytes: 0, fullDoneBytes: 0 };
-    setPhase('done');
     renderBaseChoice();
     renderAll();
+    document.body.dataset.hashes = 'done'; // the report's own
+    setPhase('done');
   } catch (e) {
     showError(`Could not import ${file.name}: ${e.message}`);
   }

@@ -76,6 +76,17 @@ export class ModuleTable {
   setRows(rows) {
     this.rows = rows;
     this.refresh();
+    this.flush();
+  }
+
+  /** Renders now what waits for the next frame: the page says a run is
+   * done (data-phase, which tests and benchmarks wait for) only once its
+   * rows show it. */
+  flush() {
+    if (!this.pending) return;
+    cancelAnimationFrame(this.pending);
+    this.pending = 0;
+    this.renderRows();
   }
 
   setFilter(text) {
