@@ -771,6 +771,10 @@ async function copy(text, button) {
 }
 
 async function importReport(file) {
+  // Until the report is in, the page is not done with anything: tests and
+  // benchmarks wait for data-phase=done.
+  const before = document.body.dataset.phase;
+  setPhase('importing');
   try {
     const { base, rows, ms } = fromReport(await file.text());
     if (working()) core.cancel();
@@ -788,6 +792,7 @@ async function importReport(file) {
     document.body.dataset.hashes = 'done'; // the report's own
     setPhase('done');
   } catch (e) {
+    setPhase(before);
     showError(`Could not import ${file.name}: ${e.message}`);
   }
 }
