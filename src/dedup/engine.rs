@@ -72,8 +72,9 @@ struct Ids {
 pub(crate) struct Compacted {
     pub(crate) bytes: Vec<u8>,
     pub(crate) offs: Vec<u32>,
-    /// Each local type's output id (a base id when it merged into the base).
-    pub(crate) ids: Vec<u32>,
+    /// Each representative's output id, indexed by local id less the
+    /// first (`UNPROCESSED` for the others): see [`Engine::output_ids`].
+    pub(crate) new_ids: Vec<u32>,
 }
 
 /// Type sections at least this large are worked on by two threads where
@@ -429,14 +430,20 @@ impl<'b> Engine<'b> {
             first.offs.extend(second.offs.iter().map(|&o| o + shift));
             first.bytes.extend_from_slice(&second.bytes);
         }
-        first.ids = self
-            .local_ids()
+        first.new_ids = new_ids;
+        Ok(first)
+    }
+
+    /// Each local type's output id (a base id when it merged into the
+    /// base), after `kept` was compacted.
+    pub(crate) fn output_ids(&self, kept: &Compacted) -> Vec<u32> {
+        let start = self.types.start;
+        self.local_ids()
             .map(|id| match self.maps.resolve(id) {
                 to if to < start => to,
-                to => new_ids[(to - start) as usize],
+                to => kept.new_ids[(to - start) as usize],
             })
-            .collect();
-        Ok(first)
+            .collect()
     }
 
     fn compact_range(
@@ -484,7 +491,7 @@ impl<'b> Engine<'b> {
         Ok(Compacted {
             bytes,
             offs,
-            ids: Vec::new(),
+            new_ids: Vec::new(),
         })
     }
 }

@@ -168,12 +168,23 @@ pub enum Strings {
 /// loading of the records runs beside the checks and the strings, which
 /// read the same input.
 pub fn dedup_owned(btf: Btf<'_>) -> Result<Btf<'_>> {
-    Ok(dedup_owned_mapped(btf, Strings::Referenced)?.0)
+    dedup_owned_with(btf, Strings::Referenced)
 }
 
-/// [`dedup_owned`] that also tells where each input type went: its output
-/// id (a base id if it merged into the base), indexed by `id - start_id`.
-pub fn dedup_owned_mapped(mut btf: Btf<'_>, strings: Strings) -> Result<(Btf<'_>, Vec<TypeId>)> {
+/// [`dedup_owned`] with the given treatment of the strings.
+pub fn dedup_owned_with(btf: Btf<'_>, strings: Strings) -> Result<Btf<'_>> {
+    Ok(owned(btf, strings, false)?.0)
+}
+
+/// [`dedup_owned_with`] that also tells where each input type went: its
+/// output id (a base id if it merged into the base), indexed by
+/// `id - start_id`.
+pub fn dedup_owned_mapped(btf: Btf<'_>, strings: Strings) -> Result<(Btf<'_>, Vec<TypeId>)> {
+    owned(btf, strings, true)
+}
+
+/// The owned deduplication; the output ids only `with_ids` (else empty).
+fn owned(mut btf: Btf<'_>, strings: Strings, with_ids: bool) -> Result<(Btf<'_>, Vec<TypeId>)> {
     let base = btf.base();
     let (checked, local) = rayon::join(
         || -> Result<_> {
@@ -201,8 +212,12 @@ pub fn dedup_owned_mapped(mut btf: Btf<'_>, strings: Strings) -> Result<(Btf<'_>
     btf.offsets = Vec::new();
     let mut engine = Engine::new(&index, local)?;
     engine.dedup_types()?;
-    let mut kept = engine.compact(names.as_ref().filter(|_| injective), btf.endian())?;
-    let ids = std::mem::take(&mut kept.ids);
+    let kept = engine.compact(names.as_ref().filter(|_| injective), btf.endian())?;
+    let ids = if with_ids {
+        engine.output_ids(&kept)
+    } else {
+        Vec::new()
+    };
     let section = match names {
         Some(names) => names.section,
         None => std::mem::take(&mut btf.strings).into_owned(),

@@ -263,7 +263,7 @@ pub struct Merged<'b> {
 impl<'b> Merged<'b> {
     /// The encoded BTF.
     pub fn finish(self) -> Result<Btf<'b>> {
-        Ok(crate::dedup::dedup_owned_mapped(self.btf, self.strings)?.0)
+        crate::dedup::dedup_owned_with(self.btf, self.strings)
     }
 }
 
