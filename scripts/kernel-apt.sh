@@ -28,10 +28,24 @@ private_apt() {
 }
 
 # Downloads PACKAGE into $DEBS; for a meta package, the versioned image
-# package it depends on. Usage: download ARCH SOURCE PACKAGE
+# package it depends on or, when the pool lacks that one, the newest other
+# version of the same flavour that the index lists (the index can name an
+# image the pool no longer has: trixie s390x 6.12.117, 2026-12).
+# Usage: download ARCH SOURCE PACKAGE
 download() {
     private_apt "$1" "$2" apt-get -qq update
     pkg=$(private_apt "$1" "$2" apt-cache depends "$3" |
         sed -n 's/^ *Depends: \(linux-image-[0-9].*\)$/\1/p' | head -n1)
-    (cd "$DEBS" && private_apt "$1" "$2" apt-get download "${pkg:-$3}")
+    if [ -z "$pkg" ]; then
+        (cd "$DEBS" && private_apt "$1" "$2" apt-get download "$3")
+        return
+    fi
+    flavour=$(echo "$pkg" | sed 's/^linux-image-[^-]*-//')
+    others=$(private_apt "$1" "$2" apt-cache search --names-only "^linux-image-[0-9][^-]*-$flavour\$" |
+        cut -d' ' -f1 | grep -vxF "$pkg" | sort -rV)
+    for candidate in $pkg $others; do
+        (cd "$DEBS" && private_apt "$1" "$2" apt-get download "$candidate") && return
+        echo "download: $candidate is not in the pool, trying an older version" >&2
+    done
+    return 1
 }

@@ -5,6 +5,8 @@
 set -euo pipefail
 
 packages=(bpftool libelf-dev zlib1g-dev pkg-config xz-utils zstd gzip gcc binutils)
+# clang -target bpf: BPF test programs (CO-RE) and the check that a generated vmlinux.h compiles.
+packages+=(clang llvm)
 # The web page: Node and npm build it, headless chromium and its driver test it.
 packages+=(chromium chromium-driver)
 command -v npm >/dev/null || packages+=(nodejs npm)

@@ -11,6 +11,7 @@ scripts/fetch-kernel.sh
 scripts/fetch-kernels-compat.sh
 scripts/fetch-dbg.sh
 scripts/fetch-pahole.sh
+scripts/fetch-bpftool.sh
 export BTFSCOPE_REQUIRE_KERNEL=1 BTFSCOPE_REQUIRE_DBG=1
 
 cargo fmt --all -- --check
