@@ -5,6 +5,7 @@
 
 pub mod analyze;
 pub mod btf;
+pub mod core;
 pub mod dedup;
 pub mod distill;
 pub mod encode;

@@ -15,6 +15,8 @@ use btfscope::{Error, ErrorKind, Result};
 
 #[path = "cli/analyze.rs"]
 mod analyze_cmd;
+#[path = "cli/core.rs"]
+mod core_cmd;
 #[path = "cli/dedup.rs"]
 mod dedup_cmd;
 #[path = "cli/distill.rs"]
@@ -49,6 +51,9 @@ enum Command {
         base: Option<PathBuf>,
         #[arg(long, value_enum, default_value = "raw")]
         format: Format,
+        /// Print the .BTF.ext records (func_info, line_info, CO-RE relocations) instead.
+        #[arg(long)]
+        ext: bool,
     },
     /// Header, type counts and bytes per kind, string bytes.
     Stat {
@@ -74,6 +79,10 @@ enum Command {
     Report(analyze_cmd::ReportArgs),
     /// Re-run a JSON report over its inputs and say what differs.
     Verify(analyze_cmd::VerifyArgs),
+    /// Which CO-RE relocations of a BPF program resolve on which kernels (libbpf's rules).
+    Core(core_cmd::CoreArgs),
+    /// The minimal kernel BTF BPF programs need, as `bpftool gen min_core_btf` writes it.
+    MinCore(core_cmd::MinCoreArgs),
     /// Deduplicate BTF as libbpf's btf__dedup does (byte-identical); write raw BTF.
     Dedup(dedup_cmd::DedupArgs),
     /// Re-deduplicate modules against vmlinux: shipped against deduplicated sizes.
@@ -135,7 +144,12 @@ fn with_btf<T>(path: &Path, base: Option<&Path>, f: impl FnOnce(&Btf) -> Result<
 
 fn run(cli: Cli, out: &mut impl Write) -> Result<()> {
     match cli.command {
-        Command::Dump { file, base, format } => with_btf(&file, base.as_deref(), |btf| {
+        Command::Dump {
+            file, ext: true, ..
+        } => core_cmd::dump_ext(&file, out),
+        Command::Dump {
+            file, base, format, ..
+        } => with_btf(&file, base.as_deref(), |btf| {
             let format = match format {
                 Format::Raw => DumpFormat::Raw,
                 Format::Json => DumpFormat::Json,
@@ -160,6 +174,8 @@ fn run(cli: Cli, out: &mut impl Write) -> Result<()> {
         Command::Graph(args) => analyze_cmd::run_graph(args, out),
         Command::Report(args) => analyze_cmd::run_report(args, out),
         Command::Verify(args) => analyze_cmd::run_verify(args, out),
+        Command::Core(args) => core_cmd::run_core(args, out),
+        Command::MinCore(args) => core_cmd::run_min_core(args),
         Command::Dedup(args) => dedup_cmd::run_dedup(args),
         Command::Split(args) => dedup_cmd::run_split(args, out),
     }

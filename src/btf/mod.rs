@@ -3,6 +3,7 @@
 
 pub mod build;
 pub mod dump;
+pub mod ext;
 pub mod header;
 pub mod kind;
 pub mod read;

@@ -55,3 +55,12 @@ pub(super) fn sections(data: &[u8]) -> Result<ElfSections> {
         btf_ext: range(".BTF.ext")?,
     })
 }
+
+/// The file bytes of the ELF section `name`, if the object has one with data
+/// inside the file (a BPF program's code section, for instance).
+pub(super) fn section_bytes<'d>(data: &'d [u8], name: &str) -> Option<&'d [u8]> {
+    let file = object::File::parse(data).ok()?;
+    let (start, len) = file.section_by_name(name)?.file_range()?;
+    let end = start.checked_add(len)?;
+    data.get(start as usize..usize::try_from(end).ok()?)
+}

@@ -162,6 +162,23 @@ impl<'a> Input<'a> {
         self.btf_ext.clone().map(|r| &self.data[r])
     }
 
+    /// Parses `.BTF.ext` if the file has one, error offsets counted from
+    /// the start of the innermost data.
+    pub fn parse_btf_ext(&self) -> Option<Result<crate::btf::ext::BtfExt>> {
+        let range = self.btf_ext.clone()?;
+        let at = range.start as u64;
+        Some(crate::btf::ext::BtfExt::parse(&self.data[range]).map_err(|e| e.rebased(at)))
+    }
+
+    /// The bytes of another ELF section (e.g. a BPF program's instructions),
+    /// when the innermost data is an ELF object.
+    pub fn elf_section(&self, name: &str) -> Option<&[u8]> {
+        if !matches!(self.layers.last(), Some(Layer::Elf { .. })) {
+            return None;
+        }
+        elf::section_bytes(&self.data, name)
+    }
+
     /// Parses `.BTF` on `base`, with error offsets counted from the start of
     /// the innermost data (the file itself when nothing was decompressed).
     pub fn parse_btf<'s>(&'s self, base: Option<&'s Btf<'s>>) -> Result<Btf<'s>> {
