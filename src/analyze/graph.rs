@@ -91,7 +91,7 @@ pub fn find_by_name(btf: &Btf, name: &str) -> Option<TypeId> {
 }
 
 /// The ids `id`'s record holds (void left out), each with its label.
-fn references(btf: &Btf, id: TypeId) -> Vec<(TypeId, String)> {
+pub(crate) fn references(btf: &Btf, id: TypeId) -> Vec<(TypeId, String)> {
     let Some(t) = btf.type_by_id(id) else {
         return Vec::new();
     };

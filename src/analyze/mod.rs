@@ -7,3 +7,4 @@ pub mod full;
 pub mod graph;
 pub mod report;
 pub mod stat;
+pub mod xref;
