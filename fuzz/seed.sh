@@ -9,7 +9,7 @@ k61=${K61:-/root/.cache/btfscope/k61}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-for t in btf_parse intake_open decompress vmlinuz split_parse report_verify encode; do
+for t in btf_parse intake_open decompress vmlinuz split_parse report_verify encode compare; do
     mkdir -p corpus/$t
 done
 
@@ -59,3 +59,8 @@ done
 # Report import: a report made by the CLI over the inputs the target holds.
 cargo run -q --release --manifest-path ../Cargo.toml -- report --json corpus/report_verify/report.json \
     -B $fixtures/s390x-sample.btf seeds/s390x-module.btf > /dev/null
+
+# Comparison: that report alone (against itself) and as both halves.
+cp corpus/report_verify/report.json corpus/compare/
+{ cat corpus/report_verify/report.json; printf '\000'; cat corpus/report_verify/report.json; } \
+    > corpus/compare/pair.json

@@ -15,7 +15,7 @@
 use std::borrow::Cow;
 use std::collections::VecDeque;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::btf::types::Member;
 use crate::btf::{Btf, Kind, TypeId, TypeView};
@@ -75,7 +75,7 @@ pub struct Finding {
     pub verdict: Verdict,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VerdictCounts {
     pub identical: u64,
     pub different: u64,

@@ -3,7 +3,7 @@
 //! deduplicated on their own, as pahole made it before kbuild switched
 //! modules to split BTF.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use std::borrow::Cow;
 
@@ -19,7 +19,7 @@ mod reach;
 use reach::{reach, BaseGraph};
 
 /// Types (void not counted) and raw bytes of one BTF.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BtfSize {
     pub types: u64,
     pub bytes: u64,

@@ -48,7 +48,7 @@ pub struct InputFile {
 }
 
 /// Per-kind sizes: the part of [`Stat`] that adds up across modules.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Kinds {
     pub kinds: Vec<KindStat>,
     pub string_bytes: u64,
@@ -80,14 +80,14 @@ impl Kinds {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BaseResult {
     pub name: String,
     pub size: BtfSize,
     pub kinds: Kinds,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ModuleResult {
     pub name: String,
     pub split: BtfSize,
@@ -102,13 +102,13 @@ pub struct ModuleResult {
 }
 
 /// A module that could not be read; the others are reported all the same.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FailedModule {
     pub name: String,
     pub error: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Totals {
     pub modules: u64,
     pub split: BtfSize,
@@ -118,7 +118,7 @@ pub struct Totals {
     pub explain: Option<VerdictCounts>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {
     pub schema: String,
     pub tool: Tool,
@@ -129,7 +129,7 @@ pub struct Report {
     pub modules: Vec<ModuleResult>,
     /// Left out of `modules` and the totals. Absent when empty, so that
     /// reports without failures read as they always did.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub failed: Vec<FailedModule>,
     pub totals: Totals,
 }
@@ -244,7 +244,7 @@ pub fn report(options: &Options, base: &NamedInput, modules: &[NamedInput]) -> R
 }
 
 /// Kind-number order for kind labels ("INT" … "ENUM64", then unknown ones).
-fn kind_rank(label: &str) -> (usize, String) {
+pub(crate) fn kind_rank(label: &str) -> (usize, String) {
     let rank = crate::btf::Kind::ALL
         .iter()
         .position(|k| k.name() == label)
@@ -297,7 +297,7 @@ fn row_of(
 }
 
 /// Thousands separators, as the tables print byte counts.
-fn grouped(n: u64) -> String {
+pub(crate) fn grouped(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
@@ -319,7 +319,7 @@ fn ratio(a: u64, b: u64) -> String {
 
 /// Cuts `s` to `width` characters, keeping its end (module names differ
 /// at the end less often than paths, but a name is what is left).
-fn fit(s: &str, width: usize) -> String {
+pub(crate) fn fit(s: &str, width: usize) -> String {
     let n = s.chars().count();
     if n <= width {
         s.to_string()

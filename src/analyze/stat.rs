@@ -1,11 +1,11 @@
 //! Sizes of a BTF blob: header, per-kind counts and bytes, strings.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::btf::read::kind_label;
 use crate::btf::{Btf, Kind};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KindStat {
     pub kind: String,
     pub count: u64,
@@ -32,7 +32,7 @@ pub struct Stat {
 }
 
 /// VAR and DATASEC records, and their share of the whole blob.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Globals {
     pub count: u64,
     pub bytes: u64,

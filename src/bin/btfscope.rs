@@ -17,6 +17,8 @@ use btfscope::{Error, ErrorKind, Result};
 mod analyze_cmd;
 #[path = "cli/core.rs"]
 mod core_cmd;
+#[path = "cli/compare.rs"]
+mod compare_cmd;
 #[path = "cli/dedup.rs"]
 mod dedup_cmd;
 #[path = "cli/distill.rs"]
@@ -77,6 +79,8 @@ enum Command {
     Graph(analyze_cmd::GraphArgs),
     /// FULL against SPLIT and sizes per kind for a kernel's modules, reproducibly.
     Report(analyze_cmd::ReportArgs),
+    /// Two JSON reports side by side: per module and per kind, what changed.
+    Compare(compare_cmd::CompareArgs),
     /// Re-run a JSON report over its inputs and say what differs.
     Verify(analyze_cmd::VerifyArgs),
     /// Which CO-RE relocations of a BPF program resolve on which kernels (libbpf's rules).
@@ -173,6 +177,7 @@ fn run(cli: Cli, out: &mut impl Write) -> Result<()> {
         Command::Diff(args) => analyze_cmd::run_diff(args, out),
         Command::Graph(args) => analyze_cmd::run_graph(args, out),
         Command::Report(args) => analyze_cmd::run_report(args, out),
+        Command::Compare(args) => compare_cmd::run_compare(args, out),
         Command::Verify(args) => analyze_cmd::run_verify(args, out),
         Command::Core(args) => core_cmd::run_core(args, out),
         Command::MinCore(args) => core_cmd::run_min_core(args),
