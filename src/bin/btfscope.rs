@@ -15,10 +15,10 @@ use btfscope::{Error, ErrorKind, Result};
 
 #[path = "cli/analyze.rs"]
 mod analyze_cmd;
-#[path = "cli/core.rs"]
-mod core_cmd;
 #[path = "cli/compare.rs"]
 mod compare_cmd;
+#[path = "cli/core.rs"]
+mod core_cmd;
 #[path = "cli/dedup.rs"]
 mod dedup_cmd;
 #[path = "cli/distill.rs"]
