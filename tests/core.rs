@@ -675,12 +675,12 @@ fn malformed_ext_is_refused_with_an_offset() {
 fn foo_program() -> (Vec<u8>, Vec<u8>) {
     let mut b = btfscope::btf::BtfBuilder::new();
     let int = b.add_int("int", 4, 1);
-    let foo = b.add_struct("foo", 8);
+    let root = b.add_struct("foo", 8);
     b.add_field("a", int, 0, 0).unwrap();
     b.add_field("b", int, 32, 0).unwrap();
     let access = b.add_str("0:1");
     let sec = b.add_str("sec");
-    let mut ext = ext_bytes(16, &[[0, foo, access, 0]]);
+    let mut ext = ext_bytes(16, &[[0, root, access, 0]]);
     ext[36..40].copy_from_slice(&sec.to_le_bytes());
     (b.finish().to_bytes(), ext)
 }
