@@ -1,6 +1,8 @@
 // The page's handle on the analysis worker. Cancelling terminates the
 // worker (a run is one long call into wasm) and starts a fresh one.
 
+import { FAILED, request, reply } from './protocol.js';
+
 // Workers of every Core on the page are numbered apart: a panic announced
 // on the channel names its worker's number.
 let workersStarted = 0;
@@ -15,7 +17,7 @@ export class Core {
     // A panic in one of the core's pool threads leaves the worker waiting
     // for it forever; the core announces it on a channel the page hears.
     listeners.add(({ generation, message }) => {
-      if (generation === this.generation) this.onMessage({ type: 'error', request: 'worker', message: `the core panicked: ${message}` });
+      if (generation === this.generation) this.onMessage(reply.error(FAILED.WORKER, `the core panicked: ${message}`, true));
     });
     this.start();
   }
@@ -27,32 +29,13 @@ export class Core {
     // Messages of a worker already replaced (it was cancelled or died) are stale.
     worker.onmessage = (event) => worker === this.worker && this.onMessage(event.data);
     worker.onerror = (event) =>
-      worker === this.worker && this.onMessage({ type: 'error', request: 'worker', message: event.message || 'the analysis worker failed' });
-    worker.postMessage({ type: 'configure', threads: this.threads, generation: this.generation });
+      worker === this.worker && this.onMessage(reply.error(FAILED.WORKER, event.message || 'the analysis worker failed', true));
+    worker.postMessage(request.configure(this.threads, this.generation));
   }
 
-  /**
-   * Analyses `files` (File objects); `base` is 'auto', null or an index.
-   * `resume` continues a run on a fresh worker: { shipped, isolate },
-   * indexes of the files the quick pass already read and of those to
-   * analyse one at a time.
-   */
-  run(files, base, resume = null) {
-    this.worker.postMessage({ type: 'run', files, base, resume });
-  }
-
-  graph(key, base, module, expand) {
-    this.worker.postMessage({ type: 'graph', key, base, module, expand });
-  }
-
-  /** Relocates `modules` ({ index, file }) built for `base` onto `target` (Files). */
-  compat(base, target, modules) {
-    this.worker.postMessage({ type: 'compat', base, target, modules });
-  }
-
-  /** Encodes the debug ELF `file` to BTF, split on `base` (Files; base may be null). */
-  encode(file, base, features) {
-    this.worker.postMessage({ type: 'encode', file, base, features });
+  /** Sends `message` (made by protocol.js's `request`) to the worker; `transfer` as postMessage's. */
+  send(message, transfer = []) {
+    this.worker.postMessage(message, transfer);
   }
 
   /** Ends the worker for good. */

@@ -28,3 +28,9 @@ export function fill(parent, ...children) {
   parent.replaceChildren();
   return build(parent, null, children);
 }
+
+/** The element with `id`. */
+export const $ = (id) => document.getElementById(id);
+
+/** A term and its value, for a <dl>. */
+export const fact = (term, value) => [h('dt', null, term), h('dd', null, value)];

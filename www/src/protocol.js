@@ -1,0 +1,86 @@
+// Every message between the page and the analysis worker (worker.js), by
+// name: the page builds requests with `request.*`, the worker answers with
+// `reply.*`, and each side switches on `REQUEST` and `REPLY`. A new kind of
+// work adds its request and replies here, its handler under work/ and its
+// listener on the page (see views/README.md).
+
+/** What the page asks of the worker; a request's `type`. */
+export const REQUEST = Object.freeze({
+  CONFIGURE: 'configure', // the first message: threads and the worker's number
+  RUN: 'run', // analyse files: sizes as shipped, FULL and re-deduped sizes, FULL hashes
+  GRAPH: 'graph', // a module's type graph (and, the first time, the explainer's findings)
+  COMPAT: 'compat', // would the modules relocate onto another kernel
+  ENCODE: 'encode', // DWARF → BTF of a debug ELF
+});
+
+/** What the worker says; a reply's `type`. */
+export const REPLY = Object.freeze({
+  READY: 'ready', // the core is loaded: how many threads it runs
+  SIZES: 'sizes', // a run's file sizes
+  BASE: 'base', // the base a run chose (or none)
+  BATCH: 'batch', // the files the core takes next (for crash recovery)
+  ROWS: 'rows', // outcomes of a batch of one pass
+  PASS_DONE: 'pass-done', // every module went through one pass
+  HASHES: 'hashes', // sha256 of a batch's FULL BTFs
+  DONE: 'done', // the run is over, with the core's peak memory
+  GRAPH: 'graph', // a type graph, or what an expanded node adds
+  EXPLAIN: 'explain', // the explainer's findings for a graph's module
+  COMPAT_ROWS: 'compat-rows', // relocation outcomes of a batch of modules
+  COMPAT_DONE: 'compat-done',
+  ENCODE_PROGRESS: 'encode-progress', // bytes read, or CUs encoded
+  ENCODE_DONE: 'encode-done', // the BTF, its figures and the core's peak memory
+  ERROR: 'error', // a request failed, or the worker died (`died`)
+});
+
+/** The passes of a run, as `batch` and `rows` name them. */
+export const PASS = Object.freeze({ SHIPPED: 'shipped', FULL: 'full', HASH: 'hash' });
+
+/** What an `error` reply says failed besides a request: loading the core, or the worker itself. */
+export const FAILED = Object.freeze({ LOAD: 'load', WORKER: 'worker' });
+
+/** Requests, page → worker. Files are File objects; indexes are positions in a run's files. */
+export const request = {
+  configure: (threads, generation) => ({ type: REQUEST.CONFIGURE, threads, generation }),
+  /**
+   * `base`: 'auto', null or an index. `resume` (or null) continues a run on
+   * a fresh worker: { shipped, analysed, isolate }, the files the quick pass
+   * already read, those whose FULL sizes are in but not their hashes, and
+   * those to analyse one at a time.
+   */
+  run: (files, base, resume = null) => ({ type: REQUEST.RUN, files, base, resume }),
+  /** `key` comes back in the replies; `expand`: a base type's id to add, or null. */
+  graph: (key, base, module, expand) => ({ type: REQUEST.GRAPH, key, base, module, expand }),
+  /** `modules`: [{ index, file }] built for `base`, relocated onto `target`. */
+  compat: (base, target, modules) => ({ type: REQUEST.COMPAT, base, target, modules }),
+  encode: (file, base, features) => ({ type: REQUEST.ENCODE, file, base, features }),
+};
+
+/** Replies, worker → page. */
+export const reply = {
+  ready: (threads, threaded) => ({ type: REPLY.READY, threads, threaded }),
+  sizes: (sizes) => ({ type: REPLY.SIZES, sizes }),
+  base: (index, types, sha256) => ({ type: REPLY.BASE, index, types, sha256 }),
+  batch: (pass, indexes) => ({ type: REPLY.BATCH, pass, indexes }),
+  /** `outcomes`: the core's { status, value | error } per file; `hashes`: the files' sha256 (quick pass). */
+  rows: (pass, indexes, outcomes, hashes) => ({ type: REPLY.ROWS, pass, indexes, outcomes, hashes }),
+  passDone: (pass) => ({ type: REPLY.PASS_DONE, pass }),
+  hashes: (indexes, hashes) => ({ type: REPLY.HASHES, indexes, hashes }),
+  done: (memoryBytes) => ({ type: REPLY.DONE, memoryBytes }),
+  graph: (key, expand, graph) => ({ type: REPLY.GRAPH, key, expand, graph }),
+  /** Either `explanation` or `error`. */
+  explain: (key, explanation, error) => ({ type: REPLY.EXPLAIN, key, explanation, error }),
+  compatRows: (indexes, outcomes) => ({ type: REPLY.COMPAT_ROWS, indexes, outcomes }),
+  compatDone: () => ({ type: REPLY.COMPAT_DONE }),
+  encodeReading: (bytes) => ({ type: REPLY.ENCODE_PROGRESS, stage: 'reading', bytes }),
+  encodeProgress: (done, total) => ({ type: REPLY.ENCODE_PROGRESS, stage: 'encoding', done, total }),
+  /** `result`: the core's { btf, stat, report }. */
+  encodeDone: (result, memoryBytes) => ({ type: REPLY.ENCODE_DONE, ...result, memoryBytes }),
+  /** `request`: a REQUEST or FAILED value; `died`: the worker can no longer be trusted. */
+  error: (request, message, died = false) => ({ type: REPLY.ERROR, request, message, died }),
+};
+
+/** The hasher's messages (hasher.js, a worker of the analysis worker): buffers in, their sha256 out. */
+export const hashing = {
+  request: (id, buffers) => ({ id, buffers }),
+  reply: (id, hashes) => ({ id, hashes }),
+};
