@@ -6,6 +6,7 @@ pub mod diff;
 pub mod explain;
 pub mod full;
 pub mod graph;
+pub mod layout;
 pub mod report;
 pub mod stat;
 pub mod xref;

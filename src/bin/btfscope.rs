@@ -23,6 +23,8 @@ mod core_cmd;
 mod dedup_cmd;
 #[path = "cli/distill.rs"]
 mod distill_cmd;
+#[path = "cli/layout.rs"]
+mod layout_cmd;
 
 #[derive(Parser)]
 #[command(
@@ -87,6 +89,8 @@ enum Command {
     Core(core_cmd::CoreArgs),
     /// The minimal kernel BTF BPF programs need, as `bpftool gen min_core_btf` writes it.
     MinCore(core_cmd::MinCoreArgs),
+    /// Struct and union layouts as `pahole -F btf` prints them (holes, padding, cache lines).
+    Layout(layout_cmd::LayoutArgs),
     /// Deduplicate BTF as libbpf's btf__dedup does (byte-identical); write raw BTF.
     Dedup(dedup_cmd::DedupArgs),
     /// Re-deduplicate modules against vmlinux: shipped against deduplicated sizes.
@@ -181,6 +185,7 @@ fn run(cli: Cli, out: &mut impl Write) -> Result<()> {
         Command::Verify(args) => analyze_cmd::run_verify(args, out),
         Command::Core(args) => core_cmd::run_core(args, out),
         Command::MinCore(args) => core_cmd::run_min_core(args),
+        Command::Layout(args) => layout_cmd::run_layout(args, out),
         Command::Dedup(args) => dedup_cmd::run_dedup(args),
         Command::Split(args) => dedup_cmd::run_split(args, out),
     }
