@@ -441,6 +441,7 @@ fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
         .map_err(|e| JsError::new(&e.to_string()))
 }
 
+mod compare;
 mod encode;
 
 #[cfg(test)]

@@ -501,6 +501,14 @@ fn identity_line(which: &str, id: &Identity, base: &BaseResult, modules: u64) ->
 }
 
 impl Comparison {
+    /// The JSON document (`compare --json`): pretty-printed, one newline
+    /// at the end, the same bytes wherever it is made.
+    pub fn to_json(&self) -> Vec<u8> {
+        let mut json = serde_json::to_vec_pretty(self).expect("plain data serializes");
+        json.push(b'\n');
+        json
+    }
+
     /// Plain text for a mailing list: vmlinux and module totals, bytes per
     /// kind, the `top` largest changes in SPLIT bytes, then every added
     /// and removed module.

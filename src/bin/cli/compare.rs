@@ -1,7 +1,7 @@
 //! `btfscope compare`: two JSON reports side by side, and with `--module`
 //! the type diff behind one module's change, over `analyze::compare`.
 
-use std::io::{self, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use btfscope::analyze::compare::{
@@ -49,9 +49,7 @@ pub fn run_compare(args: CompareArgs, out: &mut impl Write) -> Result<()> {
     let new = load(&args.new)?;
     let c = compare(&old, &new);
     if let Some(path) = &args.json {
-        let mut json = serde_json::to_vec_pretty(&c).map_err(io::Error::from)?;
-        json.push(b'\n');
-        std::fs::write(path, json)
+        std::fs::write(path, c.to_json())
             .map_err(|e| Error::from(e).in_file(path.display().to_string()))?;
     }
     if args.text || (args.json.is_none() && args.module.is_none()) {
