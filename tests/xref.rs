@@ -285,3 +285,20 @@ fn a_referrer_path_names_the_members_and_parameters_on_the_way() {
         }
     });
 }
+
+#[test]
+fn a_module_graph_starts_at_the_struct_its_types_use_most() {
+    use btfscope::analyze::graph::hub;
+    with_fixtures(|_, modules| {
+        let names: Vec<String> = modules
+            .iter()
+            .map(|m| {
+                let id = hub(m).expect("a module has structs");
+                assert!(id >= m.start_id(), "one of the module's own types");
+                let t = m.type_by_id(id).unwrap();
+                format!("{} {}", kind_label(t.kind_raw()), m.name(t.name_off()))
+            })
+            .collect();
+        assert_eq!(names, ["STRUCT nfs_page", "STRUCT mlx5_core_dev"]);
+    });
+}

@@ -77,6 +77,52 @@ pub fn rooted(btf: &Btf, root: TypeId, depth: u32) -> Graph {
     g
 }
 
+/// Where a drawing of a split BTF can start: its named struct or union
+/// that its own types' members, parameters and variables use most
+/// (through pointers, modifiers and arrays), the smallest id among
+/// equals; `None` when it has no named struct or union.
+pub fn hub(btf: &Btf) -> Option<TypeId> {
+    let start = btf.start_id();
+    let mut used = vec![0u32; btf.local_len()];
+    for t in btf.local_types() {
+        if !matches!(
+            t.kind(),
+            Some(Kind::Struct | Kind::Union | Kind::FuncProto | Kind::Var)
+        ) {
+            continue;
+        }
+        for w in t.type_ref_words() {
+            let target = strip(btf, t.word(w));
+            if let Some(n) = target
+                .checked_sub(start)
+                .and_then(|i| used.get_mut(i as usize))
+            {
+                *n += 1;
+            }
+        }
+    }
+    btf.local_types()
+        .filter(|t| matches!(t.kind(), Some(Kind::Struct | Kind::Union)) && t.name_off() != 0)
+        .max_by_key(|t| (used[(t.id - start) as usize], std::cmp::Reverse(t.id)))
+        .map(|t| t.id)
+}
+
+/// The type under pointers, modifiers and arrays (at most a few dozen: a
+/// cycle of them ends there).
+fn strip(btf: &Btf, mut id: TypeId) -> TypeId {
+    for _ in 0..32 {
+        let Some(t) = btf.type_by_id(id) else { break };
+        id = match t.kind() {
+            Some(Kind::Ptr | Kind::Const | Kind::Volatile | Kind::Restrict | Kind::TypeTag) => {
+                t.size_or_type()
+            }
+            Some(Kind::Array) => t.array().elem_type,
+            _ => break,
+        };
+    }
+    id
+}
+
 /// The first type named `name`: the split BTF's own before the base's.
 pub fn find_by_name(btf: &Btf, name: &str) -> Option<TypeId> {
     let named = |t: &crate::btf::TypeView| btf.str_at(t.name_off()) == Some(name.as_bytes());
