@@ -43,6 +43,8 @@ enum Format {
     Raw,
     /// bpftool -j's JSON
     Json,
+    /// C, as `bpftool btf dump file F format c` (7.5): a vmlinux.h
+    C,
 }
 
 #[derive(Subcommand)]
@@ -58,6 +60,9 @@ enum Command {
         /// Print the .BTF.ext records (func_info, line_info, CO-RE relocations) instead.
         #[arg(long)]
         ext: bool,
+        /// With `--format c`: only this type (id, NAME or `struct NAME`) and what it needs.
+        #[arg(long)]
+        root: Option<String>,
     },
     /// Header, type counts and bytes per kind, string bytes.
     Stat {
@@ -156,11 +161,19 @@ fn run(cli: Cli, out: &mut impl Write) -> Result<()> {
             file, ext: true, ..
         } => core_cmd::dump_ext(&file, out),
         Command::Dump {
-            file, base, format, ..
+            file,
+            base,
+            format,
+            root,
+            ..
         } => with_btf(&file, base.as_deref(), |btf| {
-            let format = match format {
-                Format::Raw => DumpFormat::Raw,
-                Format::Json => DumpFormat::Json,
+            let format = match (format, root) {
+                (Format::C, root) => return dump_c(btf, root.as_deref(), out),
+                (_, Some(_)) => {
+                    return Err(Error::new(ErrorKind::Usage, "--root needs --format c"))
+                }
+                (Format::Raw, None) => DumpFormat::Raw,
+                (Format::Json, None) => DumpFormat::Json,
             };
             Ok(dump(btf, format, out)?)
         }),
@@ -189,6 +202,19 @@ fn run(cli: Cli, out: &mut impl Write) -> Result<()> {
         Command::Dedup(args) => dedup_cmd::run_dedup(args),
         Command::Split(args) => dedup_cmd::run_split(args, out),
     }
+}
+
+fn dump_c(btf: &Btf, root: Option<&str>, out: &mut impl Write) -> Result<()> {
+    use btfscope::btf::c;
+    let header = match root {
+        None => c::header(btf)?,
+        Some(spec) => {
+            let id = c::find_type(btf, spec)
+                .ok_or_else(|| Error::new(ErrorKind::Usage, format!("no type {spec}")))?;
+            c::root_header(btf, id)?
+        }
+    };
+    Ok(out.write_all(header.text())?)
 }
 
 /// Maps a file: a debug vmlinux is too big to read into memory whole.

@@ -2,6 +2,7 @@
 //! and the bpftool-compatible dump.
 
 pub mod build;
+pub mod c;
 pub mod dump;
 pub mod ext;
 pub mod header;

@@ -330,6 +330,16 @@ impl<'a> Btf<'a> {
         &self.strings
     }
 
+    /// Byte offset of type `id`'s record in the blob it was parsed from
+    /// (the base's blob for a base id), for error messages.
+    pub fn type_offset(&self, id: TypeId) -> Option<u64> {
+        if id < self.start_id {
+            return self.base?.type_offset(id);
+        }
+        let off = *self.offsets.get((id - self.start_id) as usize)?;
+        Some(self.header.types_start() as u64 + off as u64)
+    }
+
     pub fn layout_bytes(&self) -> &[u8] {
         &self.layout
     }
