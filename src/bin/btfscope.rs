@@ -15,6 +15,8 @@ use btfscope::{Error, ErrorKind, Result};
 
 #[path = "cli/analyze.rs"]
 mod analyze_cmd;
+#[path = "cli/build.rs"]
+mod build_cmd;
 #[path = "cli/compare.rs"]
 mod compare_cmd;
 #[path = "cli/core.rs"]
@@ -72,6 +74,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// BTF from text: the plain text `dump` prints, ids optional (docs/TEACH.md).
+    Build(build_cmd::BuildArgs),
     /// Encode DWARF as BTF, as `pahole -J` does (pahole 1.30's rules).
     Encode(EncodeArgs),
     /// Distill modules' base BTF as libbpf's btf__distill_base does.
@@ -187,6 +191,7 @@ fn run(cli: Cli, out: &mut impl Write) -> Result<()> {
             }
             Ok(())
         }),
+        Command::Build(args) => build_cmd::run_build(args),
         Command::Encode(args) => encode(args),
         Command::Distill(args) => distill_cmd::run_distill(args, out),
         Command::Compat(args) => distill_cmd::run_compat(args, out),

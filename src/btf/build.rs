@@ -25,7 +25,33 @@ pub struct BtfBuilder<'a> {
     btf: Btf<'a>,
     // Fx, not SipHash: the encoder adds millions of (mostly repeated) names.
     strings: FxHashMap<Vec<u8>, u32>,
-    base_strings: Option<HashMap<&'a [u8], u32>>,
+    base_strings: Option<BaseStringsRef<'a>>,
+}
+
+/// The base's strings, indexed by this builder or shared.
+enum BaseStringsRef<'a> {
+    Own(BaseStrings<'a>),
+    Shared(&'a BaseStrings<'a>),
+}
+
+impl<'a> BaseStringsRef<'a> {
+    fn get(&self, s: &[u8]) -> Option<u32> {
+        let index = match self {
+            BaseStringsRef::Own(own) => own,
+            BaseStringsRef::Shared(shared) => *shared,
+        };
+        index.0.get(s).copied()
+    }
+}
+
+/// The strings of a base BTF, indexed once for any number of builders of
+/// split BTF on it (see [`BtfBuilder::new_split_sharing`]).
+pub struct BaseStrings<'a>(HashMap<&'a [u8], u32>);
+
+impl<'a> BaseStrings<'a> {
+    pub fn new(base: &'a Btf<'a>) -> Self {
+        BaseStrings(string_index(base))
+    }
 }
 
 /// A name given to the builder: text (anything that is a `&str`), or a
@@ -70,6 +96,14 @@ impl<'a> BtfBuilder<'a> {
         Self::with_base(Some(base))
     }
 
+    /// [`new_split`](Self::new_split) with the base's strings indexed by
+    /// the caller, once for many builders.
+    pub fn new_split_sharing(base: &'a Btf<'a>, strings: &'a BaseStrings<'a>) -> Self {
+        let mut b = Self::empty();
+        b.attach(base, BaseStringsRef::Shared(strings));
+        b
+    }
+
     /// Makes room for `bytes` more bytes of type records: a builder whose
     /// final size is roughly known then fills one buffer instead of copying
     /// into ever bigger ones (which, at the end, holds both the full buffer
@@ -79,6 +113,26 @@ impl<'a> BtfBuilder<'a> {
     }
 
     fn with_base(base: Option<&'a Btf<'a>>) -> Self {
+        let mut b = Self::empty();
+        if let Some(base) = base {
+            b.attach(base, BaseStringsRef::Own(BaseStrings::new(base)));
+        }
+        b
+    }
+
+    /// Makes the (still empty) builder a split BTF's on `base`.
+    fn attach(&mut self, base: &'a Btf<'a>, strings: BaseStringsRef<'a>) {
+        let btf = &mut self.btf;
+        btf.strings = Cow::Owned(Vec::new());
+        btf.base = Some(base);
+        btf.start_id = base.type_count();
+        btf.start_str_off = base.start_str_off() + base.string_bytes().len() as u32;
+        self.strings.clear();
+        self.base_strings = Some(strings);
+    }
+
+    /// An empty base BTF; [`attach`](Self::attach) makes it a split one.
+    fn empty() -> Self {
         let btf = Btf {
             header: Header {
                 endian: Endian::native(),
@@ -95,22 +149,20 @@ impl<'a> BtfBuilder<'a> {
             types: Cow::Owned(Vec::new()),
             // A base BTF's strings start with the empty string; a split's
             // strings start empty and continue the base's offsets.
-            strings: Cow::Owned(if base.is_some() { vec![] } else { vec![0] }),
+            strings: Cow::Owned(vec![0]),
             layout: Cow::Owned(Vec::new()),
             offsets: Vec::new(),
-            base,
-            start_id: base.map_or(1, |b| b.type_count()),
-            start_str_off: base.map_or(0, |b| b.start_str_off() + b.string_bytes().len() as u32),
+            base: None,
+            start_id: 1,
+            start_str_off: 0,
             checked: false,
         };
         let mut strings = FxHashMap::default();
-        if base.is_none() {
-            strings.insert(Vec::new(), 0);
-        }
+        strings.insert(Vec::new(), 0);
         BtfBuilder {
             btf,
             strings,
-            base_strings: base.map(string_index),
+            base_strings: None,
         }
     }
 
@@ -134,7 +186,7 @@ impl<'a> BtfBuilder<'a> {
         if bytes.is_empty() {
             return 0;
         }
-        if let Some(&off) = self.base_strings.as_ref().and_then(|m| m.get(bytes)) {
+        if let Some(off) = self.base_strings.as_ref().and_then(|m| m.get(bytes)) {
             return off;
         }
         if let Some(&off) = self.strings.get(bytes) {

@@ -8,10 +8,11 @@ pub mod ext;
 pub mod header;
 pub mod kind;
 pub mod read;
+pub mod text;
 pub mod types;
 mod write;
 
-pub use build::{BtfBuilder, FwdKind, NameRef};
+pub use build::{BaseStrings, BtfBuilder, FwdKind, NameRef};
 pub use header::{Endian, Header};
 pub use kind::Kind;
 pub use read::Btf;
