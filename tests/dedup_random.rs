@@ -19,6 +19,8 @@
 mod libbpf;
 #[path = "common/rawbtf.rs"]
 mod rawbtf;
+#[path = "common/trace.rs"]
+mod trace;
 
 use std::collections::HashMap;
 
@@ -667,4 +669,38 @@ fn full_btf_fast_path_matches_stand_alone_dedup() {
     assert!(failures.is_empty(), "{failures:#?}");
     // 354 of 1922 take it: a fixed-point base and no forward in the way.
     assert!(direct >= 300, "only {direct} graphs took the fast path");
+}
+
+/// The traced deduplication of random and hostile graphs: its output is
+/// the untraced one (which the tests above hold against libbpf), its map
+/// agrees with the output, and the output replays from its decisions.
+#[test]
+fn traced_dedup_of_random_graphs_replays() {
+    let mut failures = Vec::new();
+    let (mut graphs, mut events) = (0, 0);
+    for (seed, hostile_shapes) in (0..500).map(|s| (s, s % 10 == 9)) {
+        let (base_raw, module_raw) = generate(seed, hostile_shapes, false);
+        let base = Btf::parse(&base_raw).unwrap();
+        let checked = match &module_raw {
+            None => trace::check(&base, Compat::Current),
+            Some(raw) => {
+                let btf = Btf::parse_split(raw, &base).unwrap();
+                trace::check(&btf, Compat::Libbpf1_7)
+                    .and_then(|_| trace::check(&btf, Compat::Current))
+            }
+        };
+        match checked {
+            Ok((_, n)) => {
+                graphs += 1;
+                events += n;
+            }
+            Err(e) => failures.push(format!("seed {seed}: {e}")),
+        }
+    }
+    eprintln!("traced graphs: {graphs} replayed, {events} events");
+    assert!(
+        failures.is_empty(),
+        "{}",
+        failures[..failures.len().min(3)].join("\n")
+    );
 }

@@ -10,6 +10,7 @@ use super::record::*;
 use super::shape::{reaches_uncomparable, shape};
 use super::strings::StringMap;
 use super::table::Table;
+use super::trace::{lookup_event, map_event, why_differ, NoTrace, Trace};
 use super::words::Records;
 use super::IdSet;
 use crate::btf::Endian;
@@ -39,7 +40,7 @@ impl Types<'_> {
     }
 }
 
-pub(crate) struct Engine<'b> {
+pub(crate) struct Engine<'b, T: Trace = NoTrace> {
     pub(crate) types: Types<'b>,
     pub(crate) maps: Maps,
     /// Local ids per pass, in id order.
@@ -55,6 +56,8 @@ pub(crate) struct Engine<'b> {
     cands: Vec<u32>,
     /// Scratch: pending pairs of the graph comparison.
     pub(crate) pairs: Vec<(u32, u32)>,
+    /// Where decisions are told ([`NoTrace`]: nowhere).
+    pub(crate) tracer: T,
 }
 
 /// Local ids by the pass that handles them, so that no pass walks them all.
@@ -90,6 +93,12 @@ fn bad(msg: String) -> Error {
 
 impl<'b> Engine<'b> {
     pub(crate) fn new(index: &'b BaseIndex<'b>, local: Records) -> Result<Self> {
+        Self::with_tracer(index, local, NoTrace)
+    }
+}
+
+impl<'b, T: Trace> Engine<'b, T> {
+    pub(crate) fn with_tracer(index: &'b BaseIndex<'b>, local: Records, tracer: T) -> Result<Self> {
         let start = index.records.end();
         let end = local.end();
         let types = Types {
@@ -148,6 +157,7 @@ impl<'b> Engine<'b> {
             cands: Vec::new(),
             pairs: Vec::new(),
             types,
+            tracer,
         })
     }
 
@@ -160,9 +170,21 @@ impl<'b> Engine<'b> {
 
     /// Finds every local type's representative.
     pub(crate) fn dedup_types(&mut self) -> Result<()> {
+        if T::ON {
+            self.trace_pass("primitives");
+        }
         self.prim_types();
+        if T::ON {
+            self.trace_pass("structs");
+        }
         self.struct_types()?;
+        if T::ON {
+            self.trace_pass("fwds");
+        }
         self.resolve_fwds();
+        if T::ON {
+            self.trace_pass("references");
+        }
         self.ref_types()
     }
 
@@ -199,6 +221,25 @@ impl<'b> Engine<'b> {
     /// `id`'s representative: the first candidate under `h` that `eq`
     /// accepts, else `id` itself, which then becomes a candidate.
     fn find_or_settle(&mut self, h: u64, id: u32, eq: RecordEq) -> u32 {
+        if T::ON {
+            self.table.candidates(h, &mut self.cands);
+            let cands = std::mem::take(&mut self.cands);
+            self.trace_lookup(id, h, &cands);
+            self.cands = cands;
+        }
+        let new_id = self.find_or_settle_quietly(h, id, eq);
+        if T::ON {
+            let why = if new_id == id {
+                "no equal candidate: it is its own representative".to_string()
+            } else {
+                format!("equal to candidate [{new_id}]")
+            };
+            self.trace_map(id, new_id, &why);
+        }
+        new_id
+    }
+
+    fn find_or_settle_quietly(&mut self, h: u64, id: u32, eq: RecordEq) -> u32 {
         let types = &self.types;
         let t = types.get(id);
         let new_id = self
@@ -237,6 +278,9 @@ impl<'b> Engine<'b> {
                 ENUM | ENUM64 => {
                     let h = hash_enum(t);
                     self.table.candidates(h, &mut self.cands);
+                    if T::ON {
+                        self.tracer.emit(lookup_event(t, id, h, &self.cands));
+                    }
                     let mut found = None;
                     for &c in &self.cands {
                         let ct = self.types.get(c);
@@ -250,7 +294,21 @@ impl<'b> Engine<'b> {
                                 break;
                             }
                             self.maps.set(c, id);
+                            if T::ON {
+                                let why = "an enum forward takes the full enum of its name";
+                                self.tracer.emit(map_event(c, id, why));
+                            }
                         }
+                    }
+                    if T::ON {
+                        let why = match found {
+                            Some(c) if equal_full(self.types.get(id), self.types.get(c)) => {
+                                format!("equal to candidate [{c}]")
+                            }
+                            Some(c) => format!("an enum forward: takes the full enum [{c}]"),
+                            None => "no equal candidate: it is its own representative".into(),
+                        };
+                        self.trace_map(id, found.unwrap_or(id), &why);
                     }
                     (h, found)
                 }
@@ -277,24 +335,62 @@ impl<'b> Engine<'b> {
             };
             self.table.candidates(h, &mut self.cands);
             let cands = std::mem::take(&mut self.cands);
+            if T::ON {
+                self.trace_lookup(id, h, &cands);
+            }
             let mut new_id = id;
             for &c in &cands {
                 // The shallow check keeps a colliding FWD from being taken.
                 if self.shapes_differ(id, c) || !shallow_eq(self.types.get(id), self.types.get(c)) {
+                    if T::ON {
+                        let (t, ct) = (self.types.get(id), self.types.get(c));
+                        let why = if shallow_eq(t, ct) {
+                            "their members refer to types of other names".to_string()
+                        } else {
+                            why_differ(t, ct)
+                        };
+                        self.trace_candidate(id, c, false, &why);
+                    }
                     continue;
                 }
                 self.maps.clear_hypot();
-                if !self.is_equiv(id, c)? {
+                if T::ON {
+                    self.trace_candidate(id, c, true, "alike at first sight: compare the graphs");
+                }
+                let equiv = self.is_equiv(id, c)?;
+                if T::ON {
+                    self.tracer.emit(serde_json::json!({
+                        "event": "equiv", "id": id, "cand": c, "ok": equiv,
+                        "hypot": self.maps.hypot_pairs(),
+                    }));
+                }
+                if !equiv {
                     continue;
                 }
                 self.merge_hypot();
                 if self.maps.adjust_canon {
+                    if T::ON {
+                        self.trace_candidate(
+                            id,
+                            c,
+                            false,
+                            "equal only if a base FWD were resolved, and the base is fixed",
+                        );
+                    }
                     continue;
                 }
                 new_id = c;
                 break;
             }
             self.cands = cands;
+            if T::ON {
+                let why = if new_id == id {
+                    "no equivalent candidate: it is its own representative".to_string()
+                } else {
+                    format!("equivalent to candidate [{new_id}]")
+                };
+                self.trace_map(id, new_id, &why);
+            }
             self.settle(id, new_id, h);
         }
         Ok(())
@@ -322,8 +418,20 @@ impl<'b> Engine<'b> {
                 .copied()
                 .or_else(|| self.index.struct_named(t[NAME], self.keep))
                 .unwrap_or(0);
-            if cand != 0 && kind(self.types.get(cand)) == fwd_kind(t) {
+            let resolves = cand != 0 && kind(self.types.get(cand)) == fwd_kind(t);
+            if resolves {
                 self.maps.set(id, cand);
+            }
+            if T::ON {
+                let why = if resolves {
+                    format!("the one struct or union of its name is [{cand}]")
+                } else if names.get(&t[NAME]) == Some(&0) {
+                    "several structs or unions have its name: it stays".into()
+                } else {
+                    "no struct or union of its name and kind: it stays".into()
+                };
+                self.tracer
+                    .emit(map_event(id, if resolves { cand } else { id }, &why));
             }
         }
     }

@@ -4,14 +4,15 @@
 //! candidate-side type, with FWDs allowed to match their struct or union.
 
 use super::engine::{Engine, Types};
-use super::maps::MAX_ID;
+use super::maps::{Maps, MAX_ID};
 use super::record::*;
+use super::trace::Trace;
 use crate::error::{Error, ErrorKind, Result};
 
 /// How deep the structural "identical" comparison may go, as in libbpf.
 const IDENTICAL_DEPTH: i32 = 16;
 
-impl Engine<'_> {
+impl<T: Trace> Engine<'_, T> {
     /// Whether the graph at `cand` is equivalent to the graph at `canon`.
     /// Pairs are visited in the same (pre)order as libbpf's recursion, with
     /// an explicit stack so that deep graphs cannot exhaust ours.
@@ -21,7 +22,16 @@ impl Engine<'_> {
         pairs.push((cand, canon));
         let mut result = Ok(true);
         while let Some((cand, canon)) = pairs.pop() {
-            match self.equiv_step(cand, canon, &mut pairs) {
+            let (before, hypot_before) = (pairs.len(), self.maps.hypot_list.len());
+            let step = self.equiv_step(cand, canon, &mut pairs);
+            if T::ON {
+                if let Ok(ok) = step {
+                    let pushed = pairs[before..].iter().rev().map(|&(a, b)| [a, b]).collect();
+                    let added = self.maps.hypot_list.len() > hypot_before;
+                    self.trace_pair(cand, canon, ok, pushed, added);
+                }
+            }
+            match step {
                 Ok(true) => {}
                 other => {
                     result = other;
@@ -137,6 +147,7 @@ impl Engine<'_> {
     /// struct or union they matched, and (a shortcut) candidate-side
     /// structs to canonical-side structs that already are representatives.
     pub(crate) fn merge_hypot(&mut self) {
+        let mut merged = Vec::new();
         let maps = &mut self.maps;
         let types = &self.types;
         for i in 0..maps.hypot_list.len() {
@@ -145,22 +156,48 @@ impl Engine<'_> {
             let c_id = maps.resolve(canon);
             let t_kind = kind(types.get(t_id));
             let c_kind = kind(types.get(c_id));
+            let mut set = |maps: &mut Maps, from: u32, to: u32, why: &'static str| {
+                maps.set(from, to);
+                if T::ON {
+                    merged.push((from, to, why));
+                }
+            };
             // Base FWDs too: split FWDs resolve through them.
             if t_kind != FWD && c_kind == FWD {
-                maps.set(c_id, t_id);
+                set(
+                    maps,
+                    c_id,
+                    t_id,
+                    "a FWD paired with a struct or union resolves to it",
+                );
             }
             if maps.adjust_canon {
                 continue;
             }
             if t_kind == FWD && c_kind != FWD {
-                maps.set(t_id, c_id);
+                set(
+                    maps,
+                    t_id,
+                    c_id,
+                    "a FWD paired with a struct or union resolves to it",
+                );
             }
             if is_struct_or_union(t_kind)
                 && c_kind != FWD
                 && maps.is_mapped(c_id)
                 && !maps.is_mapped(t_id)
             {
-                maps.set(t_id, c_id);
+                set(
+                    maps,
+                    t_id,
+                    c_id,
+                    "paired with a representative during a successful comparison",
+                );
+            }
+        }
+        if T::ON {
+            for (from, to, why) in merged {
+                self.trace_map(from, to, why);
             }
         }
     }

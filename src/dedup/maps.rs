@@ -104,6 +104,15 @@ impl Maps {
         }
     }
 
+    /// The hypothetical map as `[canonical side, candidate side]` pairs,
+    /// in the order they were made (for the trace).
+    pub(crate) fn hypot_pairs(&self) -> Vec<[u32; 2]> {
+        self.hypot_list
+            .iter()
+            .map(|&c| [c, self.hypot(c)])
+            .collect()
+    }
+
     pub(crate) fn clear_hypot(&mut self) {
         for &id in &self.hypot_list {
             if id >= self.start {

@@ -9,6 +9,7 @@
 //! in docs/DEDUP.md.
 
 mod base_index;
+pub mod cases;
 mod engine;
 mod equiv;
 pub(crate) mod fx;
@@ -20,6 +21,7 @@ pub mod resplit;
 mod shape;
 mod strings;
 mod table;
+pub mod trace;
 pub(crate) mod words;
 
 use std::borrow::Cow;

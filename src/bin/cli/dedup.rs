@@ -5,6 +5,7 @@ use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 
 use btfscope::analyze::full::FullIndex;
+use btfscope::dedup::trace::{dedup_traced, write_jsonl};
 use btfscope::dedup::{dedup_with, resplit, BaseIndex, Compat};
 use btfscope::intake::Input;
 use btfscope::{Error, ErrorKind, Result};
@@ -22,6 +23,9 @@ pub struct DedupArgs {
     output: PathBuf,
     #[command(flatten)]
     compat: CompatArg,
+    /// Also write the engine's decisions, one JSON object per line (docs/TEACH.md).
+    #[arg(long)]
+    trace: Option<PathBuf>,
 }
 
 /// Which libbpf to reproduce (see docs/DEDUP.md).
@@ -68,7 +72,19 @@ pub struct SplitArgs {
 pub fn run_dedup(args: DedupArgs) -> Result<()> {
     let file = args.file.display().to_string();
     with_btf(&args.file, args.base.as_deref(), |btf| {
-        let out = dedup_with(btf, args.compat.compat()).map_err(|e| e.in_file(&file))?;
+        let out = match &args.trace {
+            None => dedup_with(btf, args.compat.compat()),
+            Some(path) => dedup_traced(btf, args.compat.compat()).and_then(|(out, events)| {
+                let io = |e: std::io::Error| {
+                    Error::new(ErrorKind::Io, e.to_string()).in_file(path.display().to_string())
+                };
+                let mut w = io::BufWriter::new(std::fs::File::create(path).map_err(io)?);
+                write_jsonl(&events, &mut w)?;
+                w.flush().map_err(io)?;
+                Ok(out)
+            }),
+        }
+        .map_err(|e| e.in_file(&file))?;
         std::fs::write(&args.output, out.to_bytes()).map_err(|e| {
             Error::new(ErrorKind::Io, e.to_string()).in_file(args.output.display().to_string())
         })
