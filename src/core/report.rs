@@ -154,7 +154,8 @@ pub fn matrix<'c>(
     kernels: &[(String, &Target)],
     code: impl Fn(&str) -> Option<&'c [u8]>,
 ) -> Matrix {
-    let all: Vec<Vec<Resolved>> = kernels.iter().map(|(_, t)| prog.resolve(t)).collect();
+    use rayon::prelude::*;
+    let all: Vec<Vec<Resolved>> = kernels.par_iter().map(|(_, t)| prog.resolve(t)).collect();
     let mut rows = Vec::new();
     for (i, r) in prog.relocations().enumerate() {
         let sec = &prog.ext.core_relos[r.section];

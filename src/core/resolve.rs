@@ -7,6 +7,8 @@
 
 use std::collections::HashMap;
 
+use crate::dedup::fx::FxHashMap;
+
 use super::btf_util::{essential, kind_core_compat, name, ptr_size, ty, EINVAL, EOPNOTSUPP};
 use super::calc::{calc_relo, ReloRes};
 use super::matching::{spec_match, Side};
@@ -19,9 +21,10 @@ use crate::btf::{Btf, TypeId};
 pub struct Target<'a> {
     pub btf: &'a Btf<'a>,
     ptr: u32,
-    /// Essential name → ids in increasing order; a module's (split) types
-    /// after its base's.
-    by_name: HashMap<&'a [u8], Vec<TypeId>>,
+    /// Essential name → (first id, last id) of the types bearing it; the
+    /// others follow through `next`, in increasing id order.
+    by_name: FxHashMap<&'a [u8], (TypeId, TypeId)>,
+    next: Vec<TypeId>,
     /// First id of the split part (module types), when the kernel is a
     /// module on its base: candidates there count only when the base has none.
     split_start: Option<TypeId>,
@@ -29,20 +32,31 @@ pub struct Target<'a> {
 
 impl<'a> Target<'a> {
     pub fn new(btf: &'a Btf<'a>) -> Self {
-        let mut by_name: HashMap<&'a [u8], Vec<TypeId>> = HashMap::new();
-        for id in 1..btf.type_count() {
+        let count = btf.type_count();
+        let mut by_name: FxHashMap<&'a [u8], (TypeId, TypeId)> = FxHashMap::default();
+        by_name.reserve(count as usize);
+        let mut next = vec![0; count as usize];
+        for id in 1..count {
             let Some(t) = btf.type_by_id(id) else {
                 continue;
             };
             let n = name(btf, t.name_off());
-            if !n.is_empty() {
-                by_name.entry(essential(n)).or_default().push(id);
+            if n.is_empty() {
+                continue;
             }
+            by_name
+                .entry(essential(n))
+                .and_modify(|(_, last)| {
+                    next[*last as usize] = id;
+                    *last = id;
+                })
+                .or_insert((id, id));
         }
         Target {
             btf,
             ptr: ptr_size(btf),
             by_name,
+            next,
             split_start: btf.base().map(|_| btf.start_id()),
         }
     }
@@ -54,6 +68,14 @@ impl<'a> Target<'a> {
         }
     }
 
+    /// Ids bearing essential name `name`, in increasing order.
+    fn named(&self, name: &[u8]) -> impl Iterator<Item = TypeId> + '_ {
+        let first = self.by_name.get(name).map_or(0, |&(f, _)| f);
+        std::iter::successors((first != 0).then_some(first), |&id| {
+            Some(self.next[id as usize]).filter(|&n| n != 0)
+        })
+    }
+
     /// libbpf's candidates for local type `lid`: same essential name and a
     /// compatible kind, the base's first; a module's only if the base has none.
     pub fn candidates(&self, local: &Btf, lid: TypeId) -> Vec<TypeId> {
@@ -61,25 +83,19 @@ impl<'a> Target<'a> {
             return Vec::new();
         };
         let lname = essential(name(local, lt.name_off()));
-        let Some(ids) = self.by_name.get(lname) else {
-            return Vec::new();
-        };
-        let compatible =
-            |&&id: &&TypeId| ty(self.btf, id).is_some_and(|t| kind_core_compat(&t, &lt));
+        let compatible = |id: &TypeId| ty(self.btf, *id).is_some_and(|t| kind_core_compat(&t, &lt));
         let split = self.split_start.unwrap_or(TypeId::MAX);
-        let base: Vec<TypeId> = ids
-            .iter()
-            .filter(|&&id| id < split)
+        let base: Vec<TypeId> = self
+            .named(lname)
+            .filter(|&id| id < split)
             .filter(compatible)
-            .copied()
             .collect();
         if !base.is_empty() {
             return base;
         }
-        ids.iter()
-            .filter(|&&id| id >= split)
+        self.named(lname)
+            .filter(|&id| id >= split)
             .filter(compatible)
-            .copied()
             .collect()
     }
 }

@@ -4,6 +4,8 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use btfscope::btf::ext::BtfExt;
 use btfscope::btf::Btf;
 use btfscope::core::min_btf::min_core_btf;
@@ -92,21 +94,22 @@ pub fn run_core(args: CoreArgs, out: &mut impl Write) -> Result<()> {
     let (btf, ext) = program_parts(&prog_input, &prog_file.name)?;
     let program = Program::new(&btf, &ext);
 
+    // Kernels are read, parsed and indexed in parallel, each once.
     let files = args
         .kernels
-        .iter()
+        .par_iter()
         .map(|p| Opened::read(p))
         .collect::<Result<Vec<_>>>()?;
     let inputs = files
-        .iter()
+        .par_iter()
         .map(Opened::input)
         .collect::<Result<Vec<_>>>()?;
     let btfs = inputs
-        .iter()
+        .par_iter()
         .zip(&files)
         .map(|(i, f)| i.parse_btf(None).map_err(|e| e.in_file(&f.name)))
         .collect::<Result<Vec<_>>>()?;
-    let targets: Vec<Target> = btfs.iter().map(Target::new).collect();
+    let targets: Vec<Target> = btfs.par_iter().map(Target::new).collect();
     let kernels: Vec<(String, &Target)> =
         files.iter().map(|f| f.name.clone()).zip(&targets).collect();
     let m = matrix(&prog_file.name, &program, &kernels, |s| {
