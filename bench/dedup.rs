@@ -11,7 +11,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use btfscope::btf::Btf;
-use btfscope::dedup::{dedup, dedup_split, BaseIndex, Compat};
+use btfscope::dedup::{dedup, dedup_split, BaseIndex, DedupRules};
 use btfscope::intake::Input;
 use rayon::prelude::*;
 
@@ -168,7 +168,7 @@ fn measure(what: &str, vmlinux: &[u8]) {
             baseline = reset_peak_rss();
             runs = vec![timed(|| {
                 let base = Btf::parse(vmlinux).unwrap();
-                let index = BaseIndex::with_compat(&base, Compat::Libbpf1_7).unwrap();
+                let index = BaseIndex::with_rules(&base, DedupRules::Libbpf1_7).unwrap();
                 let pool = rayon::ThreadPoolBuilder::new()
                     .num_threads(2)
                     .build()
@@ -215,7 +215,7 @@ fn check_identical(vmlinux: &[u8]) {
     let theirs = libbpf::Btf::new(vmlinux, None);
     theirs.dedup();
     assert!(ours == theirs.raw(), "vmlinux output differs from libbpf's");
-    let index = BaseIndex::with_compat(&base, Compat::Libbpf1_7).unwrap();
+    let index = BaseIndex::with_rules(&base, DedupRules::Libbpf1_7).unwrap();
     let lbase = libbpf::Btf::new(vmlinux, None);
     let mods = modules();
     let (mut bytes_in, mut bytes_out) = (0, 0);

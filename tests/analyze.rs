@@ -593,7 +593,7 @@ fn diff_between_two_real_kernels() {
 
 #[test]
 fn typedef_copy_merges_today_and_not_with_libbpf_1_7() {
-    use btfscope::dedup::Compat;
+    use btfscope::dedup::DedupRules;
     let mut b = BtfBuilder::new();
     let int = b.add_int("int", 4, 1);
     b.add_typedef("t", int);
@@ -606,7 +606,7 @@ fn typedef_copy_merges_today_and_not_with_libbpf_1_7() {
         matches!(verdict_of(&x, copy), Verdict::Identical { .. }),
         "{x:?}"
     );
-    let old = BaseIndex::with_compat(&base, Compat::Libbpf1_7).unwrap();
+    let old = BaseIndex::with_rules(&base, DedupRules::Libbpf1_7).unwrap();
     let x = Explainer::new(&old).unwrap().explain(&split).unwrap();
     assert!(
         matches!(

@@ -8,7 +8,7 @@ mod libbpf;
 mod rawbtf;
 
 use btfscope::btf::{Btf, Endian};
-use btfscope::dedup::{dedup, dedup_split, dedup_with, BaseIndex, Compat};
+use btfscope::dedup::{dedup, dedup_split, dedup_with, BaseIndex, DedupRules};
 use rawbtf::*;
 
 /// Deduplicates `raw` with both; returns ours (identical to libbpf's).
@@ -26,11 +26,11 @@ fn check(case: &str, raw: &[u8]) -> Vec<u8> {
 fn check_split(case: &str, base: &[u8], split: &[u8]) -> (Vec<u8>, usize) {
     let base_btf = Btf::parse(base).unwrap_or_else(|e| panic!("{case}: base: {e}"));
     let btf = Btf::parse_split(split, &base_btf).unwrap_or_else(|e| panic!("{case}: parse: {e}"));
-    let index = BaseIndex::with_compat(&base_btf, Compat::Libbpf1_7).unwrap();
+    let index = BaseIndex::with_rules(&base_btf, DedupRules::Libbpf1_7).unwrap();
     let out = dedup_split(&index, &btf).unwrap_or_else(|e| panic!("{case}: ours: {e}"));
     // The one-shot entry point agrees with the shared index.
     assert_eq!(
-        dedup_with(&btf, Compat::Libbpf1_7).unwrap().to_bytes(),
+        dedup_with(&btf, DedupRules::Libbpf1_7).unwrap().to_bytes(),
         out.to_bytes(),
         "{case}"
     );

@@ -10,7 +10,7 @@ use std::cell::RefCell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use btfscope::btf::Btf;
-use btfscope::dedup::{dedup, dedup_split, BaseIndex, Compat};
+use btfscope::dedup::{dedup, dedup_split, BaseIndex, DedupRules};
 use rayon::prelude::*;
 
 /// Straight to stderr: the test harness hides eprintln! of passing tests.
@@ -46,7 +46,7 @@ fn every_module_split_dedup_is_identical_to_libbpf() {
     }
     let base_raw = kernel::vmlinux_btf();
     let base = Btf::parse(&base_raw).unwrap();
-    let index = BaseIndex::with_compat(&base, Compat::Libbpf1_7).unwrap();
+    let index = BaseIndex::with_rules(&base, DedupRules::Libbpf1_7).unwrap();
     let paths = kernel::module_paths();
     let identical = AtomicUsize::new(0);
     let failures: Vec<String> = paths
@@ -93,7 +93,7 @@ fn current_libbpf_typedef_fix_only_ever_shrinks_modules() {
     let base_raw = kernel::vmlinux_btf();
     let base = Btf::parse(&base_raw).unwrap();
     let current = BaseIndex::new(&base).unwrap();
-    let libbpf_1_7 = BaseIndex::with_compat(&base, Compat::Libbpf1_7).unwrap();
+    let libbpf_1_7 = BaseIndex::with_rules(&base, DedupRules::Libbpf1_7).unwrap();
     let paths = kernel::module_paths();
     let sizes: Vec<(usize, usize, u64, u64)> = paths
         .par_iter()
@@ -144,7 +144,7 @@ fn s390x_vmlinux_and_modules_are_identical_to_libbpf() {
     if let Err(e) = libbpf::compare(&ours, &theirs, None) {
         panic!("s390x vmlinux: {e}");
     }
-    let index = BaseIndex::with_compat(&base, Compat::Libbpf1_7).unwrap();
+    let index = BaseIndex::with_rules(&base, DedupRules::Libbpf1_7).unwrap();
     let paths = kernel::files_under(&k.modules_dir, ".ko.xz");
     let failures: Vec<String> = paths
         .par_iter()

@@ -26,7 +26,7 @@ use std::collections::HashMap;
 
 use btfscope::analyze::full::{full_split, full_split_sizes, FullIndex};
 use btfscope::btf::Btf;
-use btfscope::dedup::{dedup, dedup_owned, dedup_split, BaseIndex, Compat};
+use btfscope::dedup::{dedup, dedup_owned, dedup_split, BaseIndex, DedupRules};
 use rawbtf::*;
 
 /// splitmix64: small, good enough, and the same everywhere.
@@ -550,8 +550,8 @@ fn run(seed: u64, hostile_shapes: bool) -> Result<Outcome, String> {
     };
     let btf = Btf::parse_split(&module_raw, &base_btf).map_err(|e| format!("split parse: {e}"))?;
     same_when_owned(&btf)?;
-    let index =
-        BaseIndex::with_compat(&base_btf, Compat::Libbpf1_7).map_err(|e| format!("index: {e}"))?;
+    let index = BaseIndex::with_rules(&base_btf, DedupRules::Libbpf1_7)
+        .map_err(|e| format!("index: {e}"))?;
     let ours = dedup_split(&index, &btf);
     let outcome = outcome(btf.local_len(), &ours);
     let lb = libbpf::Base::new(&base_raw).map_err(|e| format!("libbpf base error {e}"))?;
@@ -682,11 +682,11 @@ fn traced_dedup_of_random_graphs_replays() {
         let (base_raw, module_raw) = generate(seed, hostile_shapes, false);
         let base = Btf::parse(&base_raw).unwrap();
         let checked = match &module_raw {
-            None => trace::check(&base, Compat::Current),
+            None => trace::check(&base, DedupRules::Current),
             Some(raw) => {
                 let btf = Btf::parse_split(raw, &base).unwrap();
-                trace::check(&btf, Compat::Libbpf1_7)
-                    .and_then(|_| trace::check(&btf, Compat::Current))
+                trace::check(&btf, DedupRules::Libbpf1_7)
+                    .and_then(|_| trace::check(&btf, DedupRules::Current))
             }
         };
         match checked {

@@ -13,7 +13,7 @@ use btfscope::btf::text::parse_spec;
 use btfscope::btf::Btf;
 use btfscope::dedup::cases::CASES;
 use btfscope::dedup::trace::dedup_traced;
-use btfscope::dedup::Compat;
+use btfscope::dedup::DedupRules;
 
 #[test]
 fn every_case_traces_replays_and_matches_libbpf() {
@@ -22,11 +22,11 @@ fn every_case_traces_replays_and_matches_libbpf() {
         let base = case.base.map(|b| parse_spec(b.as_bytes(), None).unwrap());
         let btf = parse_spec(case.spec.as_bytes(), base.as_ref())
             .unwrap_or_else(|e| panic!("{}: {e}", case.name));
-        for compat in [Compat::Current, Compat::Libbpf1_7] {
+        for rules in [DedupRules::Current, DedupRules::Libbpf1_7] {
             let (ours, events) =
-                trace::check(&btf, compat).unwrap_or_else(|e| panic!("{}: {e}", case.name));
+                trace::check(&btf, rules).unwrap_or_else(|e| panic!("{}: {e}", case.name));
             assert!(events > 5, "{}: {events} events", case.name);
-            if compat == Compat::Libbpf1_7 {
+            if rules == DedupRules::Libbpf1_7 {
                 let lb_base = base
                     .as_ref()
                     .map(|b| libbpf::Base::new(&b.to_bytes()).unwrap());
@@ -45,7 +45,7 @@ fn cases_show_their_mechanism() {
         let case = CASES.iter().find(|c| c.name == name).unwrap();
         let base = case.base.map(|b| parse_spec(b.as_bytes(), None).unwrap());
         let btf = parse_spec(case.spec.as_bytes(), base.as_ref()).unwrap();
-        let (out, events) = dedup_traced(&btf, Compat::Current).unwrap();
+        let (out, events) = dedup_traced(&btf, DedupRules::Current).unwrap();
         let map: Vec<u64> = events.last().unwrap()["map"]
             .as_array()
             .unwrap()
@@ -139,7 +139,7 @@ fn cli_trace_is_the_library_trace() {
     let base = Btf::parse(&base_raw).unwrap();
     let raw = std::fs::read(&btf).unwrap();
     let split = Btf::parse_split(&raw, &base).unwrap();
-    let (lib_out, events) = dedup_traced(&split, Compat::Current).unwrap();
+    let (lib_out, events) = dedup_traced(&split, DedupRules::Current).unwrap();
     assert_eq!(std::fs::read(&out).unwrap(), lib_out.to_bytes());
     let lines: Vec<serde_json::Value> = std::fs::read_to_string(&jsonl)
         .unwrap()

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::btf::types::Member;
 use crate::btf::{Btf, Kind, TypeId, TypeView};
 use crate::dedup::fx::FxHashMap;
-use crate::dedup::{representatives, BaseIndex, Compat};
+use crate::dedup::{representatives, BaseIndex, DedupRules};
 use crate::error::{Error, ErrorKind, Result};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -55,7 +55,7 @@ pub enum Reason {
     },
     /// libbpf 1.7 files base typedefs under one hash and looks split
     /// typedefs up under another, so a split typedef never meets its twin
-    /// (only with an index made for `Compat::Libbpf1_7`).
+    /// (only with an index made for `DedupRules::Libbpf1_7`).
     TypedefHash,
     /// Several base types have this kind and name, so a forward
     /// declaration cannot be resolved to one.
@@ -300,7 +300,7 @@ impl<'i, 'a> Explainer<'i, 'a> {
                         // Not compared whole: no claim about why.
                         Reason::Other
                     } else if t.kind() == Some(Kind::Typedef)
-                        && self.index.compat == Compat::Libbpf1_7
+                        && self.index.rules == DedupRules::Libbpf1_7
                     {
                         Reason::TypedefHash
                     } else if cands.len() > 1 {

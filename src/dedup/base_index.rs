@@ -9,7 +9,7 @@ use super::shape::{reaches_uncomparable, shape};
 use super::strings::base_string_index;
 use super::table::{FrozenTable, Table};
 use super::words::Records;
-use super::{Compat, IdSet};
+use super::{DedupRules, IdSet};
 use crate::btf::Btf;
 use crate::error::{Error, ErrorKind, Result};
 
@@ -29,18 +29,18 @@ pub struct BaseIndex<'a> {
     /// Some base type refers where a comparison could fail with an error.
     pub(crate) reaches_uncomparable: bool,
     /// The libbpf behaviour indexed for (the explainer names its quirks).
-    pub(crate) compat: Compat,
+    pub(crate) rules: DedupRules,
 }
 
 impl<'a> BaseIndex<'a> {
     /// Indexes `base` (and its own bases, if any) as current libbpf does
     /// before a split deduplication.
     pub fn new(base: &'a Btf<'a>) -> Result<Self> {
-        Self::with_compat(base, Compat::Current)
+        Self::with_rules(base, DedupRules::Current)
     }
 
     /// Indexes `base` as the given libbpf version does.
-    pub fn with_compat(base: &'a Btf<'a>, compat: Compat) -> Result<Self> {
+    pub fn with_rules(base: &'a Btf<'a>, rules: DedupRules) -> Result<Self> {
         let count = base.type_count();
         let records = Records::load(base, 0, count)?;
         let empty = FrozenTable::empty();
@@ -49,7 +49,7 @@ impl<'a> BaseIndex<'a> {
         let mut shared_names: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
         for id in 1..count {
             let r = records.get(id);
-            if let Some(h) = base_hash(r, compat) {
+            if let Some(h) = base_hash(r, rules) {
                 table.add(h, id);
             }
             if is_struct_or_union(kind(r)) {
@@ -79,7 +79,7 @@ impl<'a> BaseIndex<'a> {
             shapes,
             reaches_uncomparable,
             records,
-            compat,
+            rules,
         })
     }
 
@@ -94,7 +94,7 @@ impl<'a> BaseIndex<'a> {
             shared_names: FxHashMap::default(),
             shapes: vec![0],
             reaches_uncomparable: false,
-            compat: Compat::Current,
+            rules: DedupRules::Current,
         }
     }
 

@@ -37,7 +37,7 @@ use words::Records;
 
 /// Which libbpf's output to reproduce where libbpf versions differ.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum Compat {
+pub enum DedupRules {
     /// Current libbpf (and libbpf before 1.6): a split typedef identical to
     /// a base typedef merges into it.
     #[default]
@@ -51,14 +51,14 @@ pub enum Compat {
 /// Deduplicates `btf`: a base BTF on its own, a split BTF against its base
 /// (indexed for this call only; see [`dedup_split`] to share the index).
 pub fn dedup<'a>(btf: &Btf<'a>) -> Result<Btf<'a>> {
-    dedup_with(btf, Compat::Current)
+    dedup_with(btf, DedupRules::Current)
 }
 
 /// [`dedup`] reproducing the given libbpf version.
-pub fn dedup_with<'a>(btf: &Btf<'a>, compat: Compat) -> Result<Btf<'a>> {
+pub fn dedup_with<'a>(btf: &Btf<'a>, rules: DedupRules) -> Result<Btf<'a>> {
     match btf.base() {
         None => run(&BaseIndex::void(), btf),
-        Some(base) => run(&BaseIndex::with_compat(base, compat)?, btf),
+        Some(base) => run(&BaseIndex::with_rules(base, rules)?, btf),
     }
 }
 

@@ -5,7 +5,7 @@
 //! `name_off, info, size_or_type` implies equal kind and vlen, hence equal
 //! record length, which several predicates below rely on.
 
-use super::Compat;
+use super::DedupRules;
 use crate::btf::Kind;
 
 pub(crate) const NAME: usize = 0;
@@ -156,10 +156,10 @@ pub(crate) fn hash_fnproto(r: &[u32]) -> u64 {
 /// libbpf 1.7 indexes base TYPEDEFs with the common hash, not the typedef
 /// hash its struct pass looks them up with, so they never match; current
 /// libbpf uses the typedef hash on both sides.
-pub(crate) fn base_hash(r: &[u32], compat: Compat) -> Option<u64> {
+pub(crate) fn base_hash(r: &[u32], rules: DedupRules) -> Option<u64> {
     Some(match kind(r) {
         VAR | DATASEC => return None,
-        TYPEDEF if compat == Compat::Current => hash_typedef(r),
+        TYPEDEF if rules == DedupRules::Current => hash_typedef(r),
         CONST | VOLATILE | RESTRICT | PTR | FWD | TYPEDEF | FUNC | FLOAT | TYPE_TAG => {
             hash_common(r)
         }

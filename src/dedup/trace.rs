@@ -12,7 +12,7 @@ use super::engine::{Engine, Types};
 use super::record::*;
 use super::strings::dedup_strings;
 use super::words::Records;
-use super::{deduplicated, Compat};
+use super::{deduplicated, DedupRules};
 use crate::btf::kind::Kind;
 use crate::btf::{Btf, TypeId};
 use crate::error::{Error, ErrorKind, Result};
@@ -203,11 +203,11 @@ fn follow_fwd(types: &Types, maps: &super::maps::Maps, canon: u32) -> u32 {
 /// Deduplicates `btf` as [`super::dedup_with`] does, and says how: every
 /// event, the last one `{"event":"done","map":[...]}` where `map[i]` is the
 /// output id of the `i`th local type (from 1; `map[0]` is void).
-pub fn dedup_traced<'a>(btf: &Btf<'a>, compat: Compat) -> Result<(Btf<'a>, Vec<Value>)> {
+pub fn dedup_traced<'a>(btf: &Btf<'a>, rules: DedupRules) -> Result<(Btf<'a>, Vec<Value>)> {
     let void = BaseIndex::void();
     let index = match btf.base() {
         None => void,
-        Some(base) => BaseIndex::with_compat(base, compat)?,
+        Some(base) => BaseIndex::with_rules(base, rules)?,
     };
     index.check_fits(btf)?;
     btf.validate()?;

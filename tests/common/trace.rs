@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use btfscope::btf::dump::{dump, DumpFormat};
 use btfscope::btf::Btf;
 use btfscope::dedup::trace::dedup_traced;
-use btfscope::dedup::{dedup_with, Compat};
+use btfscope::dedup::{dedup_with, DedupRules};
 use serde_json::Value;
 
 fn json_dump(btf: &Btf) -> Vec<Value> {
@@ -25,9 +25,9 @@ fn u(v: &Value) -> u32 {
 
 /// Deduplicates `btf` traced and checks it; the traced output's bytes and
 /// the number of events.
-pub fn check(btf: &Btf, compat: Compat) -> Result<(Vec<u8>, usize), String> {
-    let untraced = dedup_with(btf, compat).map(|b| b.to_bytes());
-    let traced = dedup_traced(btf, compat);
+pub fn check(btf: &Btf, rules: DedupRules) -> Result<(Vec<u8>, usize), String> {
+    let untraced = dedup_with(btf, rules).map(|b| b.to_bytes());
+    let traced = dedup_traced(btf, rules);
     let (out, events) = match (traced, untraced) {
         (Ok((out, events)), Ok(plain)) => {
             if out.to_bytes() != plain {

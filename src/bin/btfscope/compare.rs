@@ -10,10 +10,11 @@ use btfscope::analyze::compare::{
 use btfscope::analyze::report::{NamedInput, Report};
 use btfscope::{Error, ErrorKind, Result};
 
-use super::{map, read};
+use crate::common::{map, read, write};
 
+/// Two JSON reports side by side: per module and per kind, what changed.
 #[derive(clap::Args)]
-pub struct CompareArgs {
+pub struct Args {
     /// The old report (`btfscope report --json`).
     old: PathBuf,
     /// The new report.
@@ -44,13 +45,12 @@ fn load(path: &Path) -> Result<Report> {
     read_report(&path.display().to_string(), &read(path)?)
 }
 
-pub fn run_compare(args: CompareArgs, out: &mut impl Write) -> Result<()> {
+pub fn run(args: Args, out: &mut impl Write) -> Result<()> {
     let old = load(&args.old)?;
     let new = load(&args.new)?;
     let c = compare(&old, &new);
     if let Some(path) = &args.json {
-        std::fs::write(path, c.to_json())
-            .map_err(|e| Error::from(e).in_file(path.display().to_string()))?;
+        write(path, c.to_json())?;
     }
     if args.text || (args.json.is_none() && args.module.is_none()) {
         out.write_all(c.to_text(args.top).as_bytes())?;

@@ -1,16 +1,17 @@
 //! The `layout` subcommand: struct layouts as `pahole -F btf` prints them,
 //! or as JSON, over `btfscope::analyze::layout`.
 
-use std::io::{self, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
 use btfscope::analyze::layout::Layouts;
 use btfscope::Result;
 
-use super::with_btf;
+use crate::common::{json_line, with_btf};
 
+/// Struct and union layouts as `pahole -F btf` prints them (holes, padding, cache lines).
 #[derive(clap::Args)]
-pub struct LayoutArgs {
+pub struct Args {
     file: PathBuf,
     /// Base BTF (vmlinux) of a split BTF such as a module's (pahole's --btf_base).
     #[arg(short = 'B', long = "base")]
@@ -24,15 +25,13 @@ pub struct LayoutArgs {
     json: bool,
 }
 
-pub fn run_layout(args: LayoutArgs, out: &mut impl Write) -> Result<()> {
+pub fn run(args: Args, out: &mut impl Write) -> Result<()> {
     with_btf(&args.file, args.base.as_deref(), |btf| {
         let mut layouts = Layouts::new(btf)?;
         if args.names.is_empty() {
             if args.json {
                 let all = layouts.all();
-                serde_json::to_writer(&mut *out, &serde_json::json!({ "types": all }))
-                    .map_err(io::Error::from)?;
-                writeln!(out)?;
+                json_line(out, &serde_json::json!({ "types": all }))?;
             } else {
                 out.write_all(&layouts.pahole_all())?;
             }
@@ -47,12 +46,10 @@ pub fn run_layout(args: LayoutArgs, out: &mut impl Write) -> Result<()> {
                 .iter()
                 .filter_map(|&id| fresh.layout(id).ok())
                 .collect::<Vec<_>>();
-            serde_json::to_writer(
-                &mut *out,
+            json_line(
+                out,
                 &serde_json::json!({ "types": found, "missing": selected.missing }),
-            )
-            .map_err(io::Error::from)?;
-            writeln!(out)?;
+            )?;
         } else {
             out.write_all(&selected.text)?;
         }

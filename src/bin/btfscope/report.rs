@@ -1,0 +1,66 @@
+//! `report`: FULL against SPLIT and sizes per kind for a kernel's modules,
+//! reproducibly (docs/REPORT.md).
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use btfscope::analyze::report::{report, NamedInput, Options};
+use btfscope::{Error, ErrorKind, Result};
+
+use crate::common::{file_name, json_bytes, map, map_all, named, pool, write};
+
+/// FULL against SPLIT and sizes per kind for a kernel's modules, reproducibly.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The modules (.ko) built against the base.
+    #[arg(required = true)]
+    modules: Vec<PathBuf>,
+    /// The vmlinux (or vmlinuz, or raw BTF).
+    #[arg(short = 'B', long = "base")]
+    base: PathBuf,
+    /// Write the JSON report to this file.
+    #[arg(long = "json")]
+    json: Option<PathBuf>,
+    /// Print the plain-text report (the default when --json is not given).
+    #[arg(long)]
+    text: bool,
+    /// Also count the explainer's verdicts for every module.
+    #[arg(long)]
+    explain: bool,
+    /// Modules in the text's top table.
+    #[arg(long, default_value_t = 10)]
+    top: usize,
+    /// Threads (default: all cores). The report does not depend on it.
+    #[arg(short = 'j', long = "jobs")]
+    jobs: Option<usize>,
+}
+
+pub fn run(args: Args, out: &mut impl Write) -> Result<()> {
+    let base_map = map(&args.base)?;
+    let module_maps = map_all(&args.modules)?;
+    let base = NamedInput {
+        name: file_name(&args.base),
+        bytes: &base_map,
+    };
+    let modules = named(&args.modules, &module_maps);
+    let options = Options {
+        explain: args.explain,
+    };
+    let r = pool(args.jobs)?.install(|| report(&options, &base, &modules))?;
+    if let Some(path) = &args.json {
+        write(path, &json_bytes(&r)?)?;
+    }
+    if args.text || args.json.is_none() {
+        out.write_all(r.to_text(args.top).as_bytes())?;
+    }
+    match r.failed.len() {
+        0 => Ok(()),
+        n => Err(Error::new(
+            ErrorKind::BadContainer,
+            format!(
+                "{n} of {} modules failed (listed in the report)",
+                n + r.modules.len()
+            ),
+        )),
+    }
+}

@@ -1,0 +1,71 @@
+//! `split`: modules re-deduplicated against their vmlinux, shipped against
+//! deduplicated sizes.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use btfscope::analyze::full::FullIndex;
+use btfscope::dedup::{resplit, BaseIndex};
+use btfscope::{Error, ErrorKind, Result};
+
+use crate::common::{json_out, name, pool, with_base, LibbpfArg, Progress};
+
+/// Re-deduplicate modules against vmlinux: shipped against deduplicated sizes.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Module files, or directories searched for *.ko[.xz|.gz|.zst].
+    #[arg(required = true)]
+    modules: Vec<PathBuf>,
+    /// The vmlinux (or its raw BTF) the modules were built against.
+    #[arg(short = 'B', long = "base")]
+    base: PathBuf,
+    /// Threads (default: all cores). The output does not depend on it.
+    #[arg(short = 'j', long = "jobs")]
+    jobs: Option<usize>,
+    /// JSON instead of text.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    libbpf: LibbpfArg,
+    /// Add a FULL column: each module's BTF as it would be without split
+    /// BTF (its types and the base types they reach, deduplicated alone).
+    #[arg(long)]
+    full: bool,
+}
+
+pub fn run(args: Args, out: &mut impl Write) -> Result<()> {
+    let base_name = name(&args.base);
+    with_base(&args.base, |base| {
+        let index =
+            BaseIndex::with_rules(base, args.libbpf.rules()).map_err(|e| e.in_file(&base_name))?;
+        let files = resplit::module_files(&args.modules)?;
+        let pool = pool(args.jobs)?;
+        let progress = Progress::counter("modules");
+        let full = args
+            .full
+            .then(|| FullIndex::new(base))
+            .transpose()
+            .map_err(|e| e.in_file(&base_name))?;
+        let report = pool.install(|| {
+            resplit::resplit(base, &index, &files, full.as_ref(), &|done, all| {
+                progress.show(done, all)
+            })
+        });
+        progress.clear();
+        if args.json {
+            json_out(out, &report)?;
+        } else {
+            out.write_all(report.to_text().as_bytes())?;
+        }
+        match report.totals.failed {
+            0 => Ok(()),
+            n => Err(Error::new(
+                ErrorKind::BadContainer,
+                format!(
+                    "{n} of {} modules failed (reported above)",
+                    report.totals.modules
+                ),
+            )),
+        }
+    })
+}
