@@ -8,5 +8,6 @@ pub mod full;
 pub mod graph;
 pub mod layout;
 pub mod report;
+pub mod session;
 pub mod stat;
 pub mod xref;

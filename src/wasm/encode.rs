@@ -7,7 +7,8 @@ use js_sys::{Function, Reflect, Uint8Array};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use super::{own_base, to_js};
+use super::to_js;
+use crate::analyze::session::OwnedBase;
 use crate::analyze::stat::{stat, Stat};
 use crate::encode::compact::CompactElf;
 use crate::encode::{encode_compact, Features, Options, Report};
@@ -67,12 +68,12 @@ impl DebugElf {
         };
         let elf = self.compact.finish()?;
         let base = base
-            .map(|bytes| own_base(&bytes))
+            .map(|bytes| OwnedBase::open(&bytes))
             .transpose()
             .map_err(|e| JsError::new(&e.in_file("base").to_string()))?;
         let (btf, encoded) = with_progress(
             move |progress| -> Result<_> {
-                let base = base.as_ref().map(|b| b.borrow_dependent());
+                let base = base.as_ref().map(OwnedBase::btf);
                 let (btf, report) = encode_compact(elf, base, &opts, progress)?;
                 let stat = stat(&btf);
                 Ok((btf.to_bytes_in(report.endian), Encoded { stat, report }))
