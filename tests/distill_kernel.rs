@@ -12,7 +12,7 @@ use std::cell::RefCell;
 use std::path::PathBuf;
 
 use btfscope::btf::Btf;
-use btfscope::distill::{distill, Relocation, Sizes, TargetIndex};
+use btfscope::distill::{distill, DistilledSizes, Relocation, TargetIndex};
 use btfscope::intake::Input;
 use rayon::prelude::*;
 
@@ -75,7 +75,7 @@ fn big_endian_modules_distill_identically_to_libbpf() {
 /// `key`), ours and libbpf's, and requires identical bytes.
 fn distill_all(key: &str, base_raw: &[u8], paths: &[PathBuf]) {
     let base = Btf::parse(base_raw).unwrap();
-    let results: Vec<Result<(PathBuf, Sizes), String>> = paths
+    let results: Vec<Result<(PathBuf, DistilledSizes), String>> = paths
         .par_iter()
         .map(|path| {
             let raw = kernel::btf_section(&std::fs::read(path).unwrap());
@@ -93,7 +93,7 @@ fn distill_all(key: &str, base_raw: &[u8], paths: &[PathBuf]) {
             Ok((path.clone(), ours.sizes()))
         })
         .collect();
-    let mut total = Sizes::default();
+    let mut total = DistilledSizes::default();
     let mut failures = Vec::new();
     for r in results {
         match r {

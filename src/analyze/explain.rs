@@ -17,9 +17,9 @@ use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
+use crate::btf::fx::FxHashMap;
 use crate::btf::types::Member;
 use crate::btf::{Btf, Kind, TypeId, TypeView};
-use crate::dedup::fx::FxHashMap;
 use crate::dedup::{representatives, BaseIndex, DedupRules};
 use crate::error::{Error, ErrorKind, Result};
 

@@ -7,9 +7,9 @@ use serde::{Deserialize, Serialize};
 
 use std::borrow::Cow;
 
+use crate::btf::fx::FxHashMap;
 use crate::btf::header::{Header, LAYOUT_HEADER_LEN};
 use crate::btf::{Btf, TypeId};
-use crate::dedup::fx::FxHashMap;
 use crate::dedup::{dedup, IdSet};
 use crate::error::{Error, ErrorKind, Result};
 

@@ -8,6 +8,7 @@ pub mod full;
 pub mod graph;
 pub mod layout;
 pub mod report;
+pub mod resplit;
 pub mod session;
 pub mod stat;
 pub mod xref;

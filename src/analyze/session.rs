@@ -31,9 +31,9 @@ use super::explain::{Explainer, Explanation};
 use super::full::{full_split, FullIndex};
 use super::graph::{neighbours, split_graph, Graph};
 use super::report::{unhashed_row, ModuleResult};
+use super::resplit::{split_sizes, RedupSizes};
 use super::stat::{stat, Stat};
 use crate::btf::{Btf, TypeId};
-use crate::dedup::resplit::{split_sizes, Sizes};
 use crate::dedup::BaseIndex;
 use crate::distill::{check_module, CompatReport, TargetIndex};
 use crate::error::{Error, ErrorKind, Result};
@@ -102,7 +102,7 @@ impl OwnedBase {
 pub struct AnalyzedModule {
     #[serde(flatten)]
     pub result: ModuleResult,
-    pub dedup: Sizes,
+    pub dedup: RedupSizes,
 }
 
 /// One analysis run: the base, parsed once, and the modules kept for the

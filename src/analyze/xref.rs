@@ -14,10 +14,10 @@ use memchr::memmem;
 use serde::Serialize;
 
 use crate::analyze::graph::references;
+use crate::btf::fx::FxHashMap;
 use crate::btf::read::kind_label;
 use crate::btf::types::TypeId;
 use crate::btf::{Btf, Kind};
-use crate::dedup::fx::FxHashMap;
 
 /// A type of one source: `source` indexes [`TypeIndex::sources`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]

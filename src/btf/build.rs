@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use crate::dedup::fx::FxHashMap;
+use crate::btf::fx::FxHashMap;
 
 use super::header::{Endian, Header, BASE_HEADER_LEN, VERSION};
 use super::kind::{Kind, TYPE_HEADER_LEN, VLEN_MASK};

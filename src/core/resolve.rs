@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use crate::dedup::fx::FxHashMap;
+use crate::btf::fx::FxHashMap;
 
 use super::btf_util::{essential, kind_core_compat, name, ptr_size, ty, EINVAL, EOPNOTSUPP};
 use super::calc::{calc_relo, ReloRes};

@@ -4,7 +4,6 @@
 //! Strings are done before (see `strings`).
 
 use super::base_index::BaseIndex;
-use super::fx::{map_with_capacity, FxHashMap};
 use super::maps::{Maps, IN_PROGRESS, MAX_ID, UNPROCESSED};
 use super::record::*;
 use super::shape::{reaches_uncomparable, shape};
@@ -13,6 +12,7 @@ use super::table::Table;
 use super::trace::{lookup_event, map_event, why_differ, NoTrace, Trace};
 use super::words::Records;
 use super::IdSet;
+use crate::btf::fx::{map_with_capacity, FxHashMap};
 use crate::btf::Endian;
 use crate::error::{Error, ErrorKind, Result};
 

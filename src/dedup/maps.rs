@@ -4,7 +4,7 @@
 //! (a base FWD can still be pointed at a split BTF's struct, as libbpf does
 //! in its own copy of the map).
 
-use super::fx::FxHashMap;
+use crate::btf::fx::FxHashMap;
 
 /// Not mapped yet.
 pub(crate) const UNPROCESSED: u32 = u32::MAX;

@@ -12,12 +12,9 @@ mod base_index;
 pub mod cases;
 mod engine;
 mod equiv;
-pub(crate) mod fx;
-mod id_set;
 mod maps;
 // Shared with distillation and relocation, which walk the same fields.
 pub(crate) mod record;
-pub mod resplit;
 mod shape;
 mod strings;
 mod table;
@@ -26,8 +23,8 @@ pub(crate) mod words;
 
 use std::borrow::Cow;
 
+pub use crate::btf::IdSet;
 pub use base_index::BaseIndex;
-pub use id_set::IdSet;
 
 use crate::btf::{Btf, TypeId};
 use crate::error::Result;

@@ -13,8 +13,8 @@
 //! [`FrozenTable`] (shared by every module) and each module keeps only its
 //! own entries, placed around the frozen block of the same key.
 
-use super::fx::{map_with_capacity, FxHashMap};
 use super::IdSet;
+use crate::btf::fx::{map_with_capacity, FxHashMap};
 
 /// libbpf's growth rule: grow when empty or above 75% full; 4 buckets first.
 #[derive(Clone, Copy, Debug)]

@@ -38,8 +38,8 @@ impl Distilled {
         self.split.to_bytes()
     }
 
-    pub fn sizes(&self) -> Sizes {
-        Sizes {
+    pub fn sizes(&self) -> DistilledSizes {
+        DistilledSizes {
             base_types: self.base.local_len(),
             base_bytes: self.base.to_bytes_len(),
             split_types: self.split.local_len(),
@@ -50,15 +50,15 @@ impl Distilled {
 
 /// Type counts (void not counted) and raw sizes of a distillation.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
-pub struct Sizes {
+pub struct DistilledSizes {
     pub base_types: usize,
     pub base_bytes: u64,
     pub split_types: usize,
     pub split_bytes: u64,
 }
 
-impl std::ops::AddAssign for Sizes {
-    fn add_assign(&mut self, o: Sizes) {
+impl std::ops::AddAssign for DistilledSizes {
+    fn add_assign(&mut self, o: DistilledSizes) {
         self.base_types += o.base_types;
         self.base_bytes += o.base_bytes;
         self.split_types += o.split_types;

@@ -13,7 +13,7 @@ mod distilled;
 mod relocate;
 
 pub use compat::{check, check_bytes, check_module, CompatReport};
-pub use distilled::{distill, Distilled, Sizes};
+pub use distilled::{distill, Distilled, DistilledSizes};
 pub use relocate::{
     relocate, Candidate, Problem, ProblemClass, Relocation, SizeChange, TargetIndex,
 };

@@ -53,7 +53,7 @@ impl Default for Options {
 
 /// What the encoding did, for the user.
 #[derive(Debug, Clone, serde::Serialize)]
-pub struct Report {
+pub struct EncodeSummary {
     pub cus: usize,
     pub cus_skipped: usize,
     /// Types before deduplication.
@@ -114,7 +114,7 @@ struct Encoder<'a, 'b> {
     saved: Vec<SavedFunc<'a>>,
     sections: vars::Sections,
     objects: Option<HashSet<(&'a [u8], usize)>>,
-    report: Report,
+    report: EncodeSummary,
 }
 
 impl<'a, 'b> Encoder<'a, 'b> {
@@ -204,7 +204,7 @@ pub fn encode<'b>(
     base: Option<&'b Btf<'b>>,
     opts: &Options,
     progress: &(dyn Fn(usize, usize) + Sync),
-) -> Result<(Btf<'b>, Report)> {
+) -> Result<(Btf<'b>, EncodeSummary)> {
     let (merged, report) = encode_merged(elf_data, base, opts, progress)?;
     Ok((merged.finish()?, report))
 }
@@ -216,7 +216,7 @@ pub fn encode_compact<'b>(
     base: Option<&'b Btf<'b>>,
     opts: &Options,
     progress: &(dyn Fn(usize, usize) + Sync),
-) -> Result<(Btf<'b>, Report)> {
+) -> Result<(Btf<'b>, EncodeSummary)> {
     let (merged, report) =
         encode_merged(&elf.bytes, base, opts, progress).map_err(|e| elf.original_error(e))?;
     drop(elf);
@@ -230,7 +230,7 @@ pub fn encode_raw<'b>(
     base: Option<&'b Btf<'b>>,
     opts: &Options,
     progress: &(dyn Fn(usize, usize) + Sync),
-) -> Result<(Btf<'b>, Report)> {
+) -> Result<(Btf<'b>, EncodeSummary)> {
     let (btf, _, report) = run(elf_data, base, opts, progress, false)?;
     Ok((btf, report))
 }
@@ -242,7 +242,7 @@ pub fn encode_merged<'b>(
     base: Option<&'b Btf<'b>>,
     opts: &Options,
     progress: &(dyn Fn(usize, usize) + Sync),
-) -> Result<(Merged<'b>, Report)> {
+) -> Result<(Merged<'b>, EncodeSummary)> {
     let (btf, chunked, report) = run(elf_data, base, opts, progress, true)?;
     let strings = if chunked {
         crate::dedup::Strings::AsIs
@@ -278,7 +278,7 @@ fn run<'b>(
     opts: &Options,
     progress: &(dyn Fn(usize, usize) + Sync),
     may_chunk: bool,
-) -> Result<(Btf<'b>, bool, Report)> {
+) -> Result<(Btf<'b>, bool, EncodeSummary)> {
     let elf = ElfInput::parse(elf_data)?;
     let sections = Sections::load(&elf)?;
     let endian = if elf.little_endian {
@@ -338,7 +338,7 @@ fn run<'b>(
         saved: Vec::new(),
         sections: vars::Sections::default(),
         objects: None,
-        report: Report {
+        report: EncodeSummary {
             cus: 0,
             cus_skipped: 0,
             types_encoded: 0,

@@ -6,8 +6,8 @@
 use std::borrow::Cow;
 
 use super::ir::LazyName;
+use crate::btf::fx::FxHashMap;
 use crate::btf::{BtfBuilder, NameRef};
-use crate::dedup::fx::FxHashMap;
 
 /// The string offset of each `.debug_str` name added so far.
 pub(super) struct Names {

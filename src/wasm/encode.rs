@@ -11,7 +11,7 @@ use super::to_js;
 use crate::analyze::session::OwnedBase;
 use crate::analyze::stat::{stat, Stat};
 use crate::encode::compact::CompactElf;
-use crate::encode::{encode_compact, Features, Options, Report};
+use crate::encode::{encode_compact, EncodeSummary, Features, Options};
 use crate::Result;
 
 /// A debug ELF file being read: the page asks `wanted()`, reads that slice
@@ -26,7 +26,7 @@ pub struct DebugElf {
 #[derive(Serialize)]
 struct Encoded {
     stat: Stat,
-    report: Report,
+    report: EncodeSummary,
 }
 
 #[wasm_bindgen]

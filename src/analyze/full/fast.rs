@@ -15,8 +15,8 @@
 //! falls back to the stand-alone run, and tests compare both on every
 //! module of a real kernel.
 
+use crate::btf::fx::{map_with_capacity, FxHashMap};
 use crate::btf::{Btf, Endian, TypeId};
-use crate::dedup::fx::{map_with_capacity, FxHashMap};
 use crate::dedup::record::{id_words, is_enum_fwd, kind, str_words, ENUM, ENUM64, FWD, NAME, TYPE};
 use crate::dedup::{dedup, representatives_within, BaseIndex, IdSet};
 use crate::error::Result;

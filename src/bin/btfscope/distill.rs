@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use btfscope::distill::{distill, Sizes};
+use btfscope::distill::{distill, DistilledSizes};
 use btfscope::{Error, ErrorKind, Result};
 
 use crate::common::{json_out, name, with_base, with_split_on, write};
@@ -34,7 +34,7 @@ pub struct Args {
 struct ModuleSizes {
     module: String,
     #[serde(flatten)]
-    sizes: Option<Sizes>,
+    sizes: Option<DistilledSizes>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
 }
@@ -47,7 +47,7 @@ pub fn run(args: Args, out: &mut impl Write) -> Result<()> {
         ));
     }
     with_base(&args.base, |base| {
-        let results: Vec<Result<Sizes>> = args
+        let results: Vec<Result<DistilledSizes>> = args
             .modules
             .par_iter()
             .map(|path| {
@@ -63,7 +63,7 @@ pub fn run(args: Args, out: &mut impl Write) -> Result<()> {
         if let [Err(e)] = results.as_slice() {
             return Err(e.clone());
         }
-        let mut total = Sizes::default();
+        let mut total = DistilledSizes::default();
         let rows: Vec<ModuleSizes> = args
             .modules
             .iter()

@@ -2,10 +2,11 @@
 //! deduplicated sizes.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use btfscope::analyze::full::FullIndex;
-use btfscope::dedup::{resplit, BaseIndex};
+use btfscope::analyze::resplit::resplit;
+use btfscope::dedup::BaseIndex;
 use btfscope::{Error, ErrorKind, Result};
 
 use crate::common::{json_out, name, pool, with_base, LibbpfArg, Progress};
@@ -38,7 +39,7 @@ pub fn run(args: Args, out: &mut impl Write) -> Result<()> {
     with_base(&args.base, |base| {
         let index =
             BaseIndex::with_rules(base, args.libbpf.rules()).map_err(|e| e.in_file(&base_name))?;
-        let files = resplit::module_files(&args.modules)?;
+        let files = module_files(&args.modules)?;
         let pool = pool(args.jobs)?;
         let progress = Progress::counter("modules");
         let full = args
@@ -47,7 +48,7 @@ pub fn run(args: Args, out: &mut impl Write) -> Result<()> {
             .transpose()
             .map_err(|e| e.in_file(&base_name))?;
         let report = pool.install(|| {
-            resplit::resplit(base, &index, &files, full.as_ref(), &|done, all| {
+            resplit(base, &index, &files, full.as_ref(), &|done, all| {
                 progress.show(done, all)
             })
         });
@@ -68,4 +69,44 @@ pub fn run(args: Args, out: &mut impl Write) -> Result<()> {
             )),
         }
     })
+}
+
+/// The module files named by `args`: files as given, directories searched
+/// recursively for `.ko` files (compressed ones too), sorted by path.
+pub fn module_files(args: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+        let entries = std::fs::read_dir(dir).map_err(|e| {
+            Error::new(ErrorKind::Io, e.to_string()).in_file(dir.display().to_string())
+        })?;
+        for entry in entries {
+            let path = entry?.path();
+            if path.is_dir() {
+                walk(&path, out)?;
+            } else if is_module_name(&path) {
+                out.push(path);
+            }
+        }
+        Ok(())
+    }
+    let mut files = Vec::new();
+    for arg in args {
+        if arg.is_dir() {
+            walk(arg, &mut files)?;
+        } else {
+            files.push(arg.clone());
+        }
+    }
+    files.sort();
+    files.dedup();
+    Ok(files)
+}
+
+fn is_module_name(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    [".ko", ".ko.xz", ".ko.gz", ".ko.zst"]
+        .iter()
+        .any(|s| name.ends_with(s))
 }

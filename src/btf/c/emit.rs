@@ -6,10 +6,10 @@
 //! Recursion over the type graph is bounded by [`MAX_DEPTH`]: deeper
 //! nesting is reported as an error, never a stack overflow.
 
+use crate::btf::fx::FxHashMap;
 use crate::btf::kind::Kind;
 use crate::btf::read::Btf;
 use crate::btf::types::{TypeId, TypeView};
-use crate::dedup::fx::FxHashMap;
 use crate::error::{Error, ErrorKind, Result};
 
 /// Deepest nesting of types the emitter follows (real kernels stay under 20).

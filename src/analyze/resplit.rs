@@ -1,5 +1,8 @@
 //! Re-deduplicating many split BTFs (kernel modules) against one base:
-//! what each module ships and what it would weigh after deduplication.
+//! what each module ships and what it would weigh after deduplication
+//! ([`RedupSizes`], also the optional column of the report's and the
+//! page's module rows), and the `split` command's listing of them
+//! ([`Resplit`]).
 //! One [`BaseIndex`] serves every module; modules run in parallel on the
 //! current rayon pool, and the report is in input order whatever the pool.
 
@@ -8,15 +11,15 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::{dedup_split, BaseIndex};
-use crate::analyze::full::{full_split, BtfSize, FullIndex};
+use super::full::{full_split, BtfSize, FullIndex};
 use crate::btf::Btf;
+use crate::dedup::{dedup_split, BaseIndex};
 use crate::error::{Error, ErrorKind, Result};
 use crate::intake::Input;
 
 /// Sizes of one module's split BTF as shipped and after deduplication.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Sizes {
+pub struct RedupSizes {
     pub shipped_bytes: u64,
     pub shipped_types: u64,
     pub dedup_bytes: u64,
@@ -30,16 +33,16 @@ pub struct Sizes {
 
 /// One module: its sizes, or why it could not be processed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ModuleReport {
+pub struct ResplitRow {
     pub path: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub sizes: Option<Sizes>,
+    pub sizes: Option<RedupSizes>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct Totals {
+pub struct ResplitTotals {
     pub modules: u64,
     pub failed: u64,
     pub shipped_bytes: u64,
@@ -54,49 +57,9 @@ pub struct Totals {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Report {
-    pub modules: Vec<ModuleReport>,
-    pub totals: Totals,
-}
-
-/// The module files named by `args`: files as given, directories searched
-/// recursively for `.ko` files (compressed ones too), sorted by path.
-pub fn module_files(args: &[PathBuf]) -> Result<Vec<PathBuf>> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
-        let entries = std::fs::read_dir(dir).map_err(|e| {
-            Error::new(ErrorKind::Io, e.to_string()).in_file(dir.display().to_string())
-        })?;
-        for entry in entries {
-            let path = entry?.path();
-            if path.is_dir() {
-                walk(&path, out)?;
-            } else if is_module_name(&path) {
-                out.push(path);
-            }
-        }
-        Ok(())
-    }
-    let mut files = Vec::new();
-    for arg in args {
-        if arg.is_dir() {
-            walk(arg, &mut files)?;
-        } else {
-            files.push(arg.clone());
-        }
-    }
-    files.sort();
-    files.dedup();
-    Ok(files)
-}
-
-fn is_module_name(path: &Path) -> bool {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy())
-        .unwrap_or_default();
-    [".ko", ".ko.xz", ".ko.gz", ".ko.zst"]
-        .iter()
-        .any(|s| name.ends_with(s))
+pub struct Resplit {
+    pub modules: Vec<ResplitRow>,
+    pub totals: ResplitTotals,
 }
 
 /// Deduplicates every module in `files` against `index`, built from
@@ -109,9 +72,9 @@ pub fn resplit(
     files: &[PathBuf],
     full: Option<&FullIndex>,
     progress: &(dyn Fn(usize, usize) + Sync),
-) -> Report {
+) -> Resplit {
     let done = std::sync::atomic::AtomicUsize::new(0);
-    let modules: Vec<ModuleReport> = files
+    let modules: Vec<ResplitRow> = files
         .par_iter()
         .map(|path| {
             let outcome = module_sizes(base, index, path, full);
@@ -119,14 +82,14 @@ pub fn resplit(
                 done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
                 files.len(),
             );
-            ModuleReport {
+            ResplitRow {
                 path: path.display().to_string(),
                 sizes: outcome.as_ref().ok().copied(),
                 error: outcome.err().map(|e| e.to_string()),
             }
         })
         .collect();
-    let mut totals = Totals::default();
+    let mut totals = ResplitTotals::default();
     for m in &modules {
         totals.modules += 1;
         let Some(s) = m.sizes else {
@@ -143,7 +106,7 @@ pub fn resplit(
             *totals.full.get_or_insert_with(BtfSize::default) += f;
         }
     }
-    Report { modules, totals }
+    Resplit { modules, totals }
 }
 
 fn module_sizes(
@@ -151,21 +114,21 @@ fn module_sizes(
     index: &BaseIndex,
     path: &Path,
     full: Option<&FullIndex>,
-) -> Result<Sizes> {
+) -> Result<RedupSizes> {
     let name = path.display().to_string();
     let bytes =
         std::fs::read(path).map_err(|e| Error::new(ErrorKind::Io, e.to_string()).in_file(&name))?;
     sizes(base, index, &bytes, full).map_err(|e| e.in_file(&name))
 }
 
-/// One module's [`Sizes`] from its file's bytes (any container intake
+/// One module's [`RedupSizes`] from its file's bytes (any container intake
 /// reads); `index` and `full`, when given, are of `base`.
 pub fn sizes(
     base: &Btf,
     index: &BaseIndex,
     bytes: &[u8],
     full: Option<&FullIndex>,
-) -> Result<Sizes> {
+) -> Result<RedupSizes> {
     let input = Input::open(bytes)?;
     if input.btf_base_bytes().is_some() {
         return Err(Error::new(
@@ -177,13 +140,13 @@ pub fn sizes(
     split_sizes(&btf, index, full)
 }
 
-/// [`Sizes`] of the split BTF `btf`; `index` and `full`, when given, are
+/// [`RedupSizes`] of the split BTF `btf`; `index` and `full`, when given, are
 /// of its base.
-pub fn split_sizes(btf: &Btf, index: &BaseIndex, full: Option<&FullIndex>) -> Result<Sizes> {
+pub fn split_sizes(btf: &Btf, index: &BaseIndex, full: Option<&FullIndex>) -> Result<RedupSizes> {
     let out = dedup_split(index, btf)?;
     let shipped_bytes = btf.to_bytes_len();
     let dedup_bytes = out.to_bytes_len();
-    Ok(Sizes {
+    Ok(RedupSizes {
         shipped_bytes,
         shipped_types: btf.local_len() as u64,
         dedup_bytes,
@@ -195,7 +158,7 @@ pub fn split_sizes(btf: &Btf, index: &BaseIndex, full: Option<&FullIndex>) -> Re
     })
 }
 
-impl Report {
+impl Resplit {
     /// One line per module, then the totals.
     pub fn to_text(&self) -> String {
         // The FULL column, when the report has one.
