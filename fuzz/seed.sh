@@ -9,7 +9,7 @@ k61=${K61:-/root/.cache/btfscope/k61}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-for t in btf_parse intake_open decompress vmlinuz split_parse report_verify encode compare; do
+for t in btf_parse intake_open decompress vmlinuz split_parse report_verify encode compare spec_parse; do
     mkdir -p corpus/$t
 done
 
@@ -17,6 +17,8 @@ done
 # for a seed; the fuzzer's inputs stay under a few KB).
 cp $fixtures/s390x-sample.btf $fixtures/cast_common.btf seeds/s390x-module.btf corpus/btf_parse/
 cp $fixtures/cast_common.btf seeds/s390x-module.btf corpus/split_parse/
+# Specs: the Dedup view's built-in cases.
+cp ../src/dedup/cases/*.spec corpus/spec_parse/
 
 # ELF: small real modules and gcc objects.
 gcc -g -c -O1 -o "$tmp/encode-O1.o" seeds/encode.c
