@@ -20,6 +20,7 @@ use crate::Result;
 mod compare;
 mod encode;
 mod session;
+mod teach;
 
 pub use session::Session;
 

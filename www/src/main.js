@@ -27,6 +27,7 @@ import './views/detail.js';
 import './views/report.js';
 import './views/compat.js';
 import './views/encode.js';
+import './views/teach.js';
 
 for (const id of ['pick-files', 'pick-folder']) {
   $(id).addEventListener('change', (e) => {

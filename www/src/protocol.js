@@ -11,6 +11,7 @@ export const REQUEST = Object.freeze({
   GRAPH: 'graph', // a module's type graph (and, the first time, the explainer's findings)
   COMPAT: 'compat', // would the modules relocate onto another kernel
   ENCODE: 'encode', // DWARF → BTF of a debug ELF
+  TEACH: 'teach', // the Dedup view: its cases, and a spec deduplicated with the trace
 });
 
 /** What the worker says; a reply's `type`. */
@@ -29,6 +30,7 @@ export const REPLY = Object.freeze({
   COMPAT_DONE: 'compat-done',
   ENCODE_PROGRESS: 'encode-progress', // bytes read, or CUs encoded
   ENCODE_DONE: 'encode-done', // the BTF, its figures and the core's peak memory
+  TEACH: 'teach', // the built-in cases, and the traced run of a spec (or null)
   ERROR: 'error', // a request failed, or the worker died (`died`)
 });
 
@@ -53,6 +55,8 @@ export const request = {
   /** `modules`: [{ index, file }] built for `base`, relocated onto `target`. */
   compat: (base, target, modules) => ({ type: REQUEST.COMPAT, base, target, modules }),
   encode: (file, base, features) => ({ type: REQUEST.ENCODE, file, base, features }),
+  /** `spec` and `base` are spec texts (`base` null unless split); `spec` null asks for the cases only. */
+  teach: (spec, base) => ({ type: REQUEST.TEACH, spec, base }),
 };
 
 /** Replies, worker → page. */
@@ -75,6 +79,8 @@ export const reply = {
   encodeProgress: (done, total) => ({ type: REPLY.ENCODE_PROGRESS, stage: 'encoding', done, total }),
   /** `result`: the core's { btf, stat, report }. */
   encodeDone: (result, memoryBytes) => ({ type: REPLY.ENCODE_DONE, ...result, memoryBytes }),
+  /** `result`: the core's { events, input, base, output, sha256 }, or null. */
+  teach: (cases, result) => ({ type: REPLY.TEACH, cases, result }),
   /** `request`: a REQUEST or FAILED value; `died`: the worker can no longer be trusted. */
   error: (request, message, died = false) => ({ type: REPLY.ERROR, request, message, died }),
 };

@@ -13,12 +13,14 @@ import run from './work/run.js';
 import graph from './work/graph.js';
 import compat from './work/compat.js';
 import encode from './work/encode.js';
+import teach from './work/teach.js';
 
 const handlers = {
   [REQUEST.RUN]: run,
   [REQUEST.GRAPH]: graph,
   [REQUEST.COMPAT]: compat,
   [REQUEST.ENCODE]: encode,
+  [REQUEST.TEACH]: teach,
 };
 
 const queue = [];
