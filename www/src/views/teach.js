@@ -135,6 +135,7 @@ function render() {
   const box = $('teach');
   const run = t.run;
   $('teach-error').textContent = t.error || '';
+  $('teach-error').hidden = !t.error;
   if (!run) {
     for (const key of ['step', 'steps', 'outputSha256']) delete box.dataset[key];
     fill($('teach-sentence'), t.cases ? 'Pick a case or paste a spec, then Run.' : 'Loading the cases…');
@@ -267,10 +268,10 @@ registerView({
         h('button', { id: 'teach-run', type: 'button', onclick: run }, 'Run')),
       h('div', { id: 'teach', class: 'teach' },
         h('div', { class: 'teach-nav' },
-          h('button', { id: 'teach-start', type: 'button', onclick: () => go(0) }, '⏮'),
+          h('button', { id: 'teach-start', type: 'button', onclick: () => go(0) }, '|◀ first'),
           h('button', { id: 'teach-prev', type: 'button', onclick: () => go(t.step - 1) }, '◀ back'),
           h('button', { id: 'teach-next', type: 'button', onclick: () => go(t.step + 1) }, 'next ▶'),
-          h('button', { id: 'teach-end', type: 'button', onclick: () => go(Infinity) }, '⏭'),
+          h('button', { id: 'teach-end', type: 'button', onclick: () => go(Infinity) }, 'last ▶|'),
           h('span', { id: 'teach-count', class: 'muted' }),
           h('button', { id: 'teach-present', type: 'button', 'aria-pressed': 'false', onclick: () => present(!document.body.classList.contains('teach-present')) }, 'presentation')),
         h('p', { id: 'teach-error', class: 'error' }),
