@@ -20,6 +20,10 @@ cp $fixtures/cast_common.btf seeds/s390x-module.btf corpus/split_parse/
 # Specs: the Dedup view's built-in cases.
 cp ../src/dedup/cases/*.spec corpus/spec_parse/
 
+# .BTF.ext: the sections of two CO-RE test programs (tests/bpf, little- and
+# big-endian), dumped with llvm-objcopy.
+cp seeds/*.btf.ext corpus/btf_ext/
+
 # ELF: small real modules and gcc objects.
 gcc -g -c -O1 -o "$tmp/encode-O1.o" seeds/encode.c
 gcc -g -c -O0 -gdwarf-4 -o "$tmp/encode-O0-dwarf4.o" seeds/encode.c

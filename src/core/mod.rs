@@ -4,6 +4,7 @@
 
 pub mod btf_util;
 pub mod calc;
+pub mod explain;
 pub mod matching;
 pub mod min_btf;
 pub mod report;
@@ -12,3 +13,21 @@ pub mod spec;
 
 pub use calc::ReloRes;
 pub use resolve::{Failure, Program, Resolved, Target};
+
+use crate::btf::ext::BtfExt;
+use crate::btf::Btf;
+use crate::error::{Error, ErrorKind, Result};
+use crate::intake::Input;
+
+/// A BPF object's `.BTF` and its `.BTF.ext`, checked against each other.
+pub fn program_parts<'i>(input: &'i Input<'i>) -> Result<(Btf<'i>, BtfExt)> {
+    let btf = input.parse_btf(None)?;
+    let ext = input.parse_btf_ext().ok_or_else(|| {
+        Error::new(
+            ErrorKind::BadContainer,
+            "no .BTF.ext section: not a BPF object with CO-RE records",
+        )
+    })??;
+    ext.check(&btf)?;
+    Ok((btf, ext))
+}

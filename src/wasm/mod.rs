@@ -18,6 +18,7 @@ use crate::intake::Input;
 use crate::Result;
 
 mod compare;
+mod core;
 mod encode;
 mod session;
 mod teach;

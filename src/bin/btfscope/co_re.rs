@@ -12,7 +12,7 @@ use btfscope::btf::Btf;
 use btfscope::core::report::{ext_text, matrix};
 use btfscope::core::{Program, Target};
 use btfscope::intake::Input;
-use btfscope::{Error, ErrorKind, Result};
+use btfscope::{Error, Result};
 
 use crate::common::{json_out, name, read, write};
 
@@ -50,19 +50,7 @@ impl Opened {
 
 /// A BPF object's parsed `.BTF` and checked `.BTF.ext`.
 pub fn program_parts<'i>(input: &'i Input<'i>, file: &str) -> Result<(Btf<'i>, BtfExt)> {
-    let btf = input.parse_btf(None).map_err(|e| e.in_file(file))?;
-    let ext = input
-        .parse_btf_ext()
-        .ok_or_else(|| {
-            Error::new(
-                ErrorKind::BadContainer,
-                "no .BTF.ext section: not a BPF object with CO-RE records",
-            )
-            .in_file(file)
-        })?
-        .map_err(|e| e.in_file(file))?;
-    ext.check(&btf).map_err(|e| e.in_file(file))?;
-    Ok((btf, ext))
+    btfscope::core::program_parts(input).map_err(|e| e.in_file(file))
 }
 
 /// `dump FILE --ext`.
