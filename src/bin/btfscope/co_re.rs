@@ -12,7 +12,7 @@ use btfscope::btf::Btf;
 use btfscope::core::report::{ext_text, matrix};
 use btfscope::core::{Program, Target};
 use btfscope::intake::Input;
-use btfscope::{Error, Result};
+use btfscope::Result;
 
 use crate::common::{json_out, name, read, write};
 
