@@ -26,6 +26,7 @@ import './views/charts.js';
 import './views/detail.js';
 import './views/report.js';
 import './views/compat.js';
+import './views/compare.js';
 import './views/encode.js';
 import './views/teach.js';
 

@@ -12,6 +12,8 @@ export const REQUEST = Object.freeze({
   COMPAT: 'compat', // would the modules relocate onto another kernel
   ENCODE: 'encode', // DWARF → BTF of a debug ELF
   TEACH: 'teach', // the Dedup view: its cases, and a spec deduplicated with the trace
+  COMPARE: 'compare', // two reports side by side (btfscope compare)
+  COMPARE_MODULE: 'compare-module', // the type diff of one module between two reports' files
 });
 
 /** What the worker says; a reply's `type`. */
@@ -31,6 +33,8 @@ export const REPLY = Object.freeze({
   ENCODE_PROGRESS: 'encode-progress', // bytes read, or CUs encoded
   ENCODE_DONE: 'encode-done', // the BTF, its figures and the core's peak memory
   TEACH: 'teach', // the built-in cases, and the traced run of a spec (or null)
+  COMPARED: 'compared', // a comparison: its JSON (the CLI's bytes) and text
+  MODULE_DIFF: 'module-diff', // one module's type diff
   ERROR: 'error', // a request failed, or the worker died (`died`)
 });
 
@@ -57,6 +61,10 @@ export const request = {
   encode: (file, base, features) => ({ type: REQUEST.ENCODE, file, base, features }),
   /** `spec` and `base` are spec texts (`base` null unless split); `spec` null asks for the cases only. */
   teach: (spec, base) => ({ type: REQUEST.TEACH, spec, base }),
+  /** `old`, `new`: { name, file } of two JSON reports; `top`: rows of the text's table of changes. */
+  compare: (key, old, new_, top) => ({ type: REQUEST.COMPARE, key, old, new: new_, top }),
+  /** `old`, `new`: { report, base, module }, each { name, file }: the reports and the files they name. */
+  compareModule: (key, name, old, new_) => ({ type: REQUEST.COMPARE_MODULE, key, name, old, new: new_ }),
 };
 
 /** Replies, worker → page. */
@@ -81,6 +89,10 @@ export const reply = {
   encodeDone: (result, memoryBytes) => ({ type: REPLY.ENCODE_DONE, ...result, memoryBytes }),
   /** `result`: the core's { events, input, base, output, sha256 }, or null. */
   teach: (cases, result) => ({ type: REPLY.TEACH, cases, result }),
+  /** `compared`: the core's { json, text }. */
+  compared: (key, compared) => ({ type: REPLY.COMPARED, key, ...compared }),
+  /** `diff`: the core's { diff, text }. */
+  moduleDiff: (key, name, diff) => ({ type: REPLY.MODULE_DIFF, key, name, ...diff }),
   /** `request`: a REQUEST or FAILED value; `died`: the worker can no longer be trusted. */
   error: (request, message, died = false) => ({ type: REPLY.ERROR, request, message, died }),
 };

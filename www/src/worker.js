@@ -14,6 +14,7 @@ import graph from './work/graph.js';
 import compat from './work/compat.js';
 import encode from './work/encode.js';
 import teach from './work/teach.js';
+import { compare, compareModule } from './work/compare.js';
 
 const handlers = {
   [REQUEST.RUN]: run,
@@ -21,6 +22,8 @@ const handlers = {
   [REQUEST.COMPAT]: compat,
   [REQUEST.ENCODE]: encode,
   [REQUEST.TEACH]: teach,
+  [REQUEST.COMPARE]: compare,
+  [REQUEST.COMPARE_MODULE]: compareModule,
 };
 
 const queue = [];
