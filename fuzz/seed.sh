@@ -9,13 +9,14 @@ k61=${K61:-/root/.cache/btfscope/k61}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-for t in btf_parse intake_open decompress vmlinuz split_parse report_verify encode compare spec_parse; do
+for t in btf_parse intake_open decompress vmlinuz split_parse report_verify encode compare spec_parse c_dump; do
     mkdir -p corpus/$t
 done
 
 # Raw BTF: the small fixtures as they are (vmlinux.btf is 4 MB, too big
 # for a seed; the fuzzer's inputs stay under a few KB).
 cp $fixtures/s390x-sample.btf $fixtures/cast_common.btf seeds/s390x-module.btf corpus/btf_parse/
+cp $fixtures/s390x-sample.btf $fixtures/cast_common.btf corpus/c_dump/
 cp $fixtures/cast_common.btf seeds/s390x-module.btf corpus/split_parse/
 # Specs: the Dedup view's built-in cases.
 cp ../src/dedup/cases/*.spec corpus/spec_parse/

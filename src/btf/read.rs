@@ -385,7 +385,7 @@ impl<'a> Btf<'a> {
         }
         let rel = (off - self.start_str_off) as usize;
         let rest = self.strings.get(rel..)?;
-        let end = rest.iter().position(|&b| b == 0)?;
+        let end = nul_position(rest)?;
         Some(&rest[..end])
     }
 
@@ -393,6 +393,27 @@ impl<'a> Btf<'a> {
     pub fn name(&self, off: u32) -> Cow<'_, str> {
         String::from_utf8_lossy(self.str_at(off).unwrap_or(b""))
     }
+}
+
+/// Position of the first NUL byte, eight bytes at a time (names are looked
+/// up by the million in dumps).
+fn nul_position(s: &[u8]) -> Option<usize> {
+    const LOW: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut chunks = s.chunks_exact(8);
+    for (i, c) in (&mut chunks).enumerate() {
+        let w = u64::from_le_bytes(c.try_into().expect("8 bytes"));
+        let zero = w.wrapping_sub(LOW) & !w & HIGH;
+        if zero != 0 {
+            return Some(i * 8 + (zero.trailing_zeros() / 8) as usize);
+        }
+    }
+    let done = s.len() - chunks.remainder().len();
+    chunks
+        .remainder()
+        .iter()
+        .position(|&b| b == 0)
+        .map(|p| done + p)
 }
 
 /// Kind name for messages, also for kinds this version does not know.

@@ -10,14 +10,6 @@ use crate::btf::types::{TypeId, TypeView};
 /// The rank of types that come last.
 const LAST: u8 = 10;
 
-struct Key<'a> {
-    rank: u8,
-    sort_name: &'a [u8],
-    own_name: &'a [u8],
-    hash: u64,
-    id: TypeId,
-}
-
 fn name<'a>(btf: &'a Btf<'a>, off: u32) -> &'a [u8] {
     btf.str_at(off).unwrap_or(b"")
 }
@@ -153,66 +145,105 @@ fn name_mix(btf: &Btf, h: u64, off: u32) -> u64 {
 }
 
 /// bpftool's tie-breaking hash: names along the chain, an array's length,
-/// an enum's value names and, when `members` is given (the hashes without
-/// members), a struct's member names with their types' hashes.
-fn disambig_hashes(btf: &Btf, members: Option<&[u64]>) -> Vec<u64> {
+/// an enum's value names and, at the top, a struct's member names with
+/// their types' hashes (those without members). A link hashes as
+/// `31 * own + rest`, so what the members add at the end of a chain is
+/// added unchanged to every hash up the chain: one fold gives both.
+fn disambig_hashes(btf: &Btf) -> Vec<u64> {
     let own = |t: &TypeView| name_mix(btf, 0, t.name_off());
-    fold_chains(
+    // The hash without members, and the type the chain ends at.
+    let plain: Vec<(u64, TypeId)> = fold_chains(
         btf,
         |t| {
-            let Some(t) = t else { return 0 };
-            match t.kind() {
+            let Some(t) = t else { return (0, 0) };
+            let h = match t.kind() {
                 Some(Kind::Enum) => t
                     .enum_values()
                     .fold(own(&t), |h, v| name_mix(btf, h, v.name_off)),
                 Some(Kind::Enum64) => t
                     .enum64_values()
                     .fold(own(&t), |h, v| name_mix(btf, h, v.name_off)),
-                Some(Kind::Struct | Kind::Union) if members.is_some() => {
-                    let plain = members.expect("checked");
-                    t.members().fold(own(&t), |h, m| {
-                        mix(name_mix(btf, h, m.name_off), plain[m.type_id as usize])
-                    })
-                }
                 _ => own(&t),
-            }
+            };
+            (h, t.id)
         },
-        |t, &rest| {
+        |t, &(rest, end)| {
             let mut h = own(t);
             if t.kind() == Some(Kind::Array) {
                 h = mix(h, t.array().nelems as u64);
             }
-            mix(h, rest)
+            (mix(h, rest), end)
         },
-    )
+    );
+    let mut members = vec![0u64; plain.len()];
+    for (id, slot) in members.iter_mut().enumerate() {
+        let Some(t) = btf.type_by_id(id as TypeId) else {
+            continue;
+        };
+        if matches!(t.kind(), Some(Kind::Struct | Kind::Union)) {
+            let start = own(&t);
+            let full = t.members().fold(start, |h, m| {
+                mix(name_mix(btf, h, m.name_off), plain[m.type_id as usize].0)
+            });
+            *slot = full.wrapping_sub(start);
+        }
+    }
+    plain
+        .iter()
+        .map(|&(h, end)| h.wrapping_add(members[end as usize]))
+        .collect()
 }
 
 /// Every id, void included, in bpftool's order.
 pub fn bpftool_order(btf: &Btf) -> Vec<TypeId> {
     let ranks = ranks(btf);
     let sort_names = sort_names(btf);
-    let plain = disambig_hashes(btf, None);
-    let hashes = disambig_hashes(btf, Some(&plain));
+    let hashes = disambig_hashes(btf);
+    let own_names: Vec<&[u8]> = (0..btf.type_count())
+        .map(|id| {
+            btf.type_by_id(id)
+                .map_or(&b""[..], |t| name(btf, t.name_off()))
+        })
+        .collect();
+    // Rank and the sort name's first eight bytes (big-endian, zero-padded:
+    // they order as the name does whenever they differ, names holding no
+    // NUL) in one integer, so that most comparisons compare no strings.
+    // When both types are `plain` (a sort name that fits the prefix, no
+    // own name) and the integers are equal, so are the names: the hash
+    // decides.
     let mut keys: Vec<Key> = (0..btf.type_count())
         .map(|id| {
-            let own = btf.type_by_id(id).map_or(0, |t| t.name_off());
             let i = id as usize;
+            let mut head = [0u8; 8];
+            let n = sort_names[i].len().min(8);
+            head[..n].copy_from_slice(&sort_names[i][..n]);
             Key {
-                rank: ranks[i],
-                sort_name: sort_names[i],
-                own_name: name(btf, own),
+                prefix: (ranks[i] as u128) << 64 | u64::from_be_bytes(head) as u128,
                 hash: hashes[i],
                 id,
+                plain: sort_names[i].len() <= 8 && own_names[i].is_empty(),
             }
         })
         .collect();
     keys.sort_unstable_by(|a, b| {
-        a.rank
-            .cmp(&b.rank)
-            .then_with(|| a.sort_name.cmp(b.sort_name))
-            .then_with(|| a.own_name.cmp(b.own_name))
-            .then_with(|| a.hash.cmp(&b.hash))
-            .then_with(|| a.id.cmp(&b.id))
+        a.prefix.cmp(&b.prefix).then_with(|| {
+            let by_hash = || a.hash.cmp(&b.hash).then(a.id.cmp(&b.id));
+            if a.plain && b.plain {
+                return by_hash();
+            }
+            let (x, y) = (a.id as usize, b.id as usize);
+            sort_names[x]
+                .cmp(sort_names[y])
+                .then_with(|| own_names[x].cmp(own_names[y]))
+                .then_with(by_hash)
+        })
     });
     keys.into_iter().map(|k| k.id).collect()
+}
+
+struct Key {
+    prefix: u128,
+    hash: u64,
+    id: TypeId,
+    plain: bool,
 }
