@@ -728,3 +728,48 @@ fn ambiguous_candidates_fail_as_in_libbpf() {
         }
     }
 }
+
+#[test]
+fn failing_cells_are_explained_as_c() {
+    let Some(progs) = programs("core explain") else {
+        return;
+    };
+    let (_, obj) = progs.iter().find(|(n, _)| n == "core_fields.o").unwrap();
+    let input = Input::open(obj).unwrap();
+    let (local, ext) = btfscope::core::program_parts(&input).unwrap();
+    let program = Program::new(&local, &ext);
+    let raw = kernel::vmlinux_btf();
+    let kbtf = Btf::parse(&raw).unwrap();
+    let target = Target::new(&kbtf);
+    let m = btfscope::core::report::matrix(
+        "core_fields.o",
+        &program,
+        &[("6.1".into(), &target)],
+        |s| input.elf_section(s),
+    );
+    let why = btfscope::core::explain::explain(&program, &m, &[&target]);
+    let old = m
+        .relocations
+        .iter()
+        .position(|r| r.access == "struct task_struct___old.state" && r.kind == "byte_off")
+        .unwrap();
+    let e = why
+        .iter()
+        .find(|e| e.row == old)
+        .expect("the poisoned cell is explained");
+    assert!(
+        e.local.starts_with("struct task_struct___old {") && e.local.contains("state;"),
+        "{}",
+        e.local
+    );
+    let t = e.target.as_deref().unwrap();
+    assert!(
+        t.starts_with("struct task_struct {") && t.contains("__state;"),
+        "{t}"
+    );
+    // Every explained cell is one that is not plainly ok.
+    for e in &why {
+        let c = &m.relocations[e.row].results[e.kernel];
+        assert!(!c.ok || c.reason.is_some());
+    }
+}

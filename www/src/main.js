@@ -29,6 +29,7 @@ import './views/compat.js';
 import './views/compare.js';
 import './views/encode.js';
 import './views/teach.js';
+import './views/core.js';
 
 for (const id of ['pick-files', 'pick-folder']) {
   $(id).addEventListener('change', (e) => {

@@ -14,6 +14,7 @@ export const REQUEST = Object.freeze({
   TEACH: 'teach', // the Dedup view: its cases, and a spec deduplicated with the trace
   COMPARE: 'compare', // two reports side by side (btfscope compare)
   COMPARE_MODULE: 'compare-module', // the type diff of one module between two reports' files
+  CORE: 'core', // BPF objects' CO-RE relocations against kernels, and min_core_btf
 });
 
 /** What the worker says; a reply's `type`. */
@@ -35,6 +36,7 @@ export const REPLY = Object.freeze({
   TEACH: 'teach', // the built-in cases, and the traced run of a spec (or null)
   COMPARED: 'compared', // a comparison: its JSON (the CLI's bytes) and text
   MODULE_DIFF: 'module-diff', // one module's type diff
+  CORE_DONE: 'core-done', // per object its matrix and explanations; per kernel its minimal BTF
   ERROR: 'error', // a request failed, or the worker died (`died`)
 });
 
@@ -65,6 +67,8 @@ export const request = {
   compare: (key, old, new_, top) => ({ type: REQUEST.COMPARE, key, old, new: new_, top }),
   /** `old`, `new`: { report, base, module }, each { name, file }: the reports and the files they name. */
   compareModule: (key, name, old, new_) => ({ type: REQUEST.COMPARE_MODULE, key, name, old, new: new_ }),
+  /** `programs`, `kernels`: [{ file, path }]. */
+  core: (programs, kernels) => ({ type: REQUEST.CORE, programs, kernels }),
 };
 
 /** Replies, worker → page. */
@@ -93,6 +97,8 @@ export const reply = {
   compared: (key, compared) => ({ type: REPLY.COMPARED, key, ...compared }),
   /** `diff`: the core's { diff, text }. */
   moduleDiff: (key, name, diff) => ({ type: REPLY.MODULE_DIFF, key, name, ...diff }),
+  /** `result`: the core's { checks, min }. */
+  coreDone: (result, memoryBytes) => ({ type: REPLY.CORE_DONE, ...result, memoryBytes }),
   /** `request`: a REQUEST or FAILED value; `died`: the worker can no longer be trusted. */
   error: (request, message, died = false) => ({ type: REPLY.ERROR, request, message, died }),
 };

@@ -15,6 +15,7 @@ import compat from './work/compat.js';
 import encode from './work/encode.js';
 import teach from './work/teach.js';
 import { compare, compareModule } from './work/compare.js';
+import coreCheck from './work/core.js';
 
 const handlers = {
   [REQUEST.RUN]: run,
@@ -24,6 +25,7 @@ const handlers = {
   [REQUEST.TEACH]: teach,
   [REQUEST.COMPARE]: compare,
   [REQUEST.COMPARE_MODULE]: compareModule,
+  [REQUEST.CORE]: coreCheck,
 };
 
 const queue = [];
