@@ -4,7 +4,7 @@
 //!
 //! One file per concern, each adding its own exports: `session` (the run's
 //! base and modules, over `analyze::session`), `encode` (DWARF → BTF),
-//! `compare` (two reports side by side).
+//! `compare` (two reports side by side), `report` (verifying a report).
 //! This file holds what they share (value conversion, outcomes) and the
 //! worker-level exports (panic reporting, thread count, hashing).
 
@@ -20,6 +20,7 @@ use crate::Result;
 mod compare;
 mod core;
 mod encode;
+mod report;
 mod session;
 mod teach;
 
