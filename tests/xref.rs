@@ -302,3 +302,86 @@ fn a_module_graph_starts_at_the_struct_its_types_use_most() {
         assert_eq!(names, ["STRUCT nfs_page", "STRUCT mlx5_core_dev"]);
     });
 }
+
+/// The fixtures as a browser's sources: the base, and the modules' raw BTF by key.
+struct Fixtures<'a> {
+    base: &'a Btf<'a>,
+    modules: Vec<Vec<u8>>,
+}
+
+impl btfscope::analyze::browse::Sources for Fixtures<'_> {
+    fn base(&self) -> Option<&Btf<'_>> {
+        Some(self.base)
+    }
+
+    fn module_bytes(&self, key: u32) -> btfscope::Result<&[u8]> {
+        Ok(&self.modules[key as usize])
+    }
+}
+
+#[test]
+fn the_browser_shows_a_type_as_the_c_header_and_pahole_do() {
+    use btfscope::analyze::browse::Browser;
+    use btfscope::analyze::layout::Layouts;
+    let raw = sections();
+    let base = Btf::parse(&raw[0]).unwrap();
+    let sources = Fixtures {
+        base: &base,
+        modules: raw[1..].to_vec(),
+    };
+    let names: Vec<(String, u32)> = MODULES
+        .iter()
+        .enumerate()
+        .map(|(k, n)| (n.to_string(), k as u32))
+        .collect();
+    let mut browser = Browser::new(&sources, &names).unwrap();
+    let at = browser.find("task_struct", None).unwrap();
+    let d = browser.detail(&sources, at).unwrap();
+    assert_eq!(
+        (d.kind.as_str(), d.name.as_str(), d.source.as_str()),
+        ("STRUCT", "task_struct", "vmlinux")
+    );
+    assert_eq!(
+        d.size,
+        Some(base.type_by_id(at.id).unwrap().size_or_type() as u64)
+    );
+    let header = btfscope::btf::c::header(&base).unwrap();
+    let c = d.c.as_deref().unwrap();
+    assert!(
+        c.starts_with("struct task_struct {\n") && c.ends_with("};\n"),
+        "{c}"
+    );
+    assert_eq!(c.as_bytes(), header.definition(at.id).unwrap());
+    let pahole = Layouts::new(&base)
+        .unwrap()
+        .pahole_selected(&["task_struct"])
+        .text;
+    assert_eq!(
+        format!("{}\n", d.layout.as_deref().unwrap()).as_bytes(),
+        &pahole[..]
+    );
+    assert!(
+        d.referrers
+            .iter()
+            .any(|r| r.name == "task_struct" && !r.path.is_empty()),
+        "a task refers to tasks (its parent, ...) through a member"
+    );
+    assert_eq!(browser.header(&sources, 0).unwrap(), header.text());
+    // A module's type, on the module's own header (its base types included).
+    let at = browser.find("module", Some("nfs")).unwrap();
+    assert_eq!(at.source, 1);
+    let d = browser.detail(&sources, at).unwrap();
+    let nfs = Btf::parse_split(&raw[1], &base).unwrap();
+    assert_eq!(
+        d.c.as_deref().unwrap().as_bytes(),
+        btfscope::btf::c::header(&nfs)
+            .unwrap()
+            .definition(at.id)
+            .unwrap()
+    );
+    assert_eq!(d.entry.unwrap().defined.len(), 2, "vmlinux's and nfs's");
+    assert!(browser.find("module", Some("mlx5_core")).is_none());
+    assert!(browser
+        .detail(&sources, Located { source: 7, id: 1 })
+        .is_err());
+}

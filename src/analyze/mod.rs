@@ -1,6 +1,7 @@
 //! Analyses over parsed BTF. Each produces plain data that the CLI and the
 //! page render; none of them prints.
 
+pub mod browse;
 pub mod compare;
 pub mod diff;
 pub mod explain;

@@ -306,7 +306,7 @@ impl Session {
         })
     }
 
-    fn kept(&self, key: u32) -> Result<&[u8]> {
+    pub(crate) fn kept(&self, key: u32) -> Result<&[u8]> {
         self.kept.get(&key).map(Vec::as_slice).ok_or_else(|| {
             Error::new(
                 ErrorKind::Usage,

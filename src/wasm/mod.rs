@@ -23,6 +23,7 @@ mod encode;
 mod report;
 mod session;
 mod teach;
+mod types;
 
 pub use session::Session;
 

@@ -13,7 +13,7 @@ use crate::analyze::session;
 /// analysed on it. The page reads files between batches.
 #[wasm_bindgen]
 pub struct Session {
-    core: session::Session,
+    pub(super) core: session::Session,
 }
 
 /// The explainer's findings, each with its verdict in words.

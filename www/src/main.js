@@ -27,6 +27,7 @@ import './views/detail.js';
 import './views/report.js';
 import './views/compat.js';
 import './views/compare.js';
+import './views/types.js';
 import './views/encode.js';
 import './views/teach.js';
 import './views/core.js';

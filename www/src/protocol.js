@@ -15,6 +15,7 @@ export const REQUEST = Object.freeze({
   COMPARE: 'compare', // two reports side by side (btfscope compare)
   COMPARE_MODULE: 'compare-module', // the type diff of one module between two reports' files
   CORE: 'core', // BPF objects' CO-RE relocations against kernels, and min_core_btf
+  TYPES: 'types', // the Types view's questions about the last run's types (`op`: open, search, detail, header)
 });
 
 /** What the worker says; a reply's `type`. */
@@ -37,6 +38,10 @@ export const REPLY = Object.freeze({
   COMPARED: 'compared', // a comparison: its JSON (the CLI's bytes) and text
   MODULE_DIFF: 'module-diff', // one module's type diff
   CORE_DONE: 'core-done', // per object its matrix and explanations; per kernel its minimal BTF
+  TYPES_READY: 'types-ready', // the last run's types are indexed: sources, counts
+  TYPES_HITS: 'types-hits', // the types whose name contains a query
+  TYPES_DETAIL: 'types-detail', // one type: C text, layout, size, where defined, referrers
+  TYPES_HEADER: 'types-header', // a source's whole C header (vmlinux.h)
   ERROR: 'error', // a request failed, or the worker died (`died`)
 });
 
@@ -69,6 +74,17 @@ export const request = {
   compareModule: (key, name, old, new_) => ({ type: REQUEST.COMPARE_MODULE, key, name, old, new: new_ }),
   /** `programs`, `kernels`: [{ file, path }]. */
   core: (programs, kernels) => ({ type: REQUEST.CORE, programs, kernels }),
+  /** The Types view's requests; `runId` (the page's) comes back in the replies. */
+  types: {
+    /** Indexes the types of the last run's session (its base and the modules it read). */
+    open: (runId) => ({ type: REQUEST.TYPES, op: 'open', runId }),
+    /** `seq` comes back: only the latest search is drawn (and a queued older one is dropped). */
+    search: (runId, seq, query, limit) => ({ type: REQUEST.TYPES, op: 'search', runId, seq, query, limit }),
+    /** `what`: { spec, in } (a name, optionally in a module) or { source, id }. */
+    detail: (runId, what) => ({ type: REQUEST.TYPES, op: 'detail', runId, what }),
+    /** `source`: 0 for the base (vmlinux.h), else a module's number in the index. */
+    header: (runId, source) => ({ type: REQUEST.TYPES, op: 'header', runId, source }),
+  },
 };
 
 /** Replies, worker → page. */
@@ -99,6 +115,16 @@ export const reply = {
   moduleDiff: (key, name, diff) => ({ type: REPLY.MODULE_DIFF, key, name, ...diff }),
   /** `result`: the core's { checks, min }. */
   coreDone: (result, memoryBytes) => ({ type: REPLY.CORE_DONE, ...result, memoryBytes }),
+  types: {
+    /** `summary`: the core's { sources, types, entries }; `ms`: time to index. */
+    ready: (runId, summary, ms) => ({ type: REPLY.TYPES_READY, runId, ...summary, ms }),
+    /** `found`: the core's { total, hits }; `ms`: the core's time. */
+    hits: (runId, seq, query, found, ms) => ({ type: REPLY.TYPES_HITS, runId, seq, query, ...found, ms }),
+    /** Either `detail` (the core's TypeDetail) or `error`; `what` as asked. */
+    detail: (runId, what, detail, error) => ({ type: REPLY.TYPES_DETAIL, runId, what, detail, error }),
+    /** `bytes`: the header's text (a Uint8Array); `ms`: the core's time. */
+    header: (runId, source, bytes, ms) => ({ type: REPLY.TYPES_HEADER, runId, source, bytes, ms }),
+  },
   /** `request`: a REQUEST or FAILED value; `died`: the worker can no longer be trusted. */
   error: (request, message, died = false) => ({ type: REPLY.ERROR, request, message, died }),
 };

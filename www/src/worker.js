@@ -5,7 +5,8 @@
 // never waits on this worker; to cancel, it terminates it.
 //
 // One module per request under work/: each exports a handler
-// `(request, core)`, `core` being { wasm, memory, threaded, serveWaiting }.
+// `(request, core)`, `core` being { wasm, memory, threaded, serveWaiting,
+// kept }, `kept` the last run's session (see work/run.js).
 
 import { REQUEST, FAILED, reply } from './protocol.js';
 import { errorText, died } from './work/io.js';
@@ -16,6 +17,7 @@ import encode from './work/encode.js';
 import teach from './work/teach.js';
 import { compare, compareModule } from './work/compare.js';
 import coreCheck from './work/core.js';
+import types from './work/types.js';
 
 const handlers = {
   [REQUEST.RUN]: run,
@@ -26,7 +28,11 @@ const handlers = {
   [REQUEST.COMPARE]: compare,
   [REQUEST.COMPARE_MODULE]: compareModule,
   [REQUEST.CORE]: coreCheck,
+  [REQUEST.TYPES]: types,
 };
+
+/** A search made stale by `request`, a newer one: nobody waits for its answer. */
+const staleSearch = (request, queued) => request.type === REQUEST.TYPES && request.op === 'search' && queued.type === REQUEST.TYPES && queued.op === 'search';
 
 const queue = [];
 let core = null;
@@ -39,6 +45,8 @@ const configured = new Promise((resolve) => (configure = resolve));
 // many threads to use; the rest are requests.
 self.onmessage = (event) => {
   if (event.data.type === REQUEST.CONFIGURE) return configure(event.data);
+  const stale = queue.findIndex((queued) => staleSearch(event.data, queued));
+  if (stale >= 0) queue.splice(stale, 1);
   queue.push(event.data);
   drain();
 };
@@ -72,11 +80,12 @@ async function drain() {
   busy = false;
 }
 
-// Type graphs the user asked for while a run hashes its FULL BTFs: they
-// are quick, and the user is waiting for them.
+// Type graphs and the Types view's questions, asked while a run hashes its
+// FULL BTFs: they are quick, and the user is waiting for them.
+const SERVED_WAITING = [REQUEST.GRAPH, REQUEST.TYPES];
 async function serveWaiting() {
   for (let i = 0; i < queue.length; ) {
-    if (queue[i].type === REQUEST.GRAPH) await handle(queue.splice(i, 1)[0]);
+    if (SERVED_WAITING.includes(queue[i].type)) await handle(queue.splice(i, 1)[0]);
     else i += 1;
   }
 }
@@ -84,7 +93,7 @@ async function serveWaiting() {
 configured
   .then(load)
   .then((loaded) => {
-    core = { ...loaded, serveWaiting };
+    core = { ...loaded, serveWaiting, kept: null };
     postMessage(reply.ready(core.wasm.threadCount(), core.threaded));
     drain();
   })

@@ -1,10 +1,18 @@
 // The run request: a base and modules through three passes, resumable on
 // a fresh worker after one died (see run.js on the page).
 
-import { isModulePath } from '../format.js';
+import { isModulePath, moduleName } from '../format.js';
 import { PASS, reply } from '../protocol.js';
 import { Hashing, sha256 } from './hashes.js';
 import { read, EMPTY, buffersOf, analyseRead, pass, errorText, died } from './io.js';
+import { dropBrowser } from './types.js';
+
+/** Frees the last run's session (and the Types view's browser over it). */
+function forgetRun(core) {
+  dropBrowser();
+  if (core.kept) core.kept.session.free();
+  core.kept = null;
+}
 
 // The base is the file that holds a stand-alone BTF; with several, the one
 // with the most types (vmlinux rather than a stray raw dump). Module files
@@ -44,10 +52,15 @@ export default async function run({ files, base, resume }, core) {
   if (!resume) {
     postMessage(reply.base(chosen ? chosen.index : null, chosen ? chosen.types : 0, baseBytes ? await sha256(baseBytes, core.wasm) : null));
   }
+  // The last run's session goes; this one stays after the run, for the
+  // Types view (work/types.js), with the modules it kept.
+  forgetRun(core);
   const session = new core.wasm.Session(baseBytes);
+  core.kept = { session, modules: [] };
   try {
     await passes(core, session, files, chosen, resume);
   } catch (e) {
+    core.kept = null;
     if (!died(e)) {
       try {
         session.free();
@@ -58,7 +71,6 @@ export default async function run({ files, base, resume }, core) {
     }
     throw e;
   }
-  session.free();
   // Wasm memory never shrinks: its size now is the peak so far.
   postMessage(reply.done(core.memory.buffer.byteLength));
 }
@@ -87,6 +99,7 @@ async function passes(core, session, files, chosen, resume) {
   await hashing.drain();
   postMessage(reply.passDone(PASS.SHIPPED));
   readable.sort((a, b) => a - b);
+  core.kept.modules = readable.map((key) => ({ name: moduleName(files[key].name), key }));
   await pass(core.wasm, readable, null, alone, async (indexes) => {
     postMessage(reply.batch(PASS.FULL, indexes));
     const outcomes = session.analyze(indexes.map((i) => files[i].name), indexes);
