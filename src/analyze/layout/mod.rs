@@ -7,10 +7,9 @@
 mod model;
 mod pahole;
 
-use std::collections::HashMap;
-
 use serde::Serialize;
 
+use crate::btf::fx::FxHashMap;
 use crate::btf::{Btf, TypeId};
 use crate::error::{Error, ErrorKind, Result};
 use model::{Model, Tag};
@@ -120,7 +119,7 @@ impl<'a> Layouts<'a> {
         // are grouped by everything else and then compared name by name.
         type Key<'k> = (&'k [u8], u32, usize, Vec<(u32, u8)>);
         let m = &self.model;
-        let mut seen: HashMap<Key<'a>, Vec<usize>> = HashMap::new();
+        let mut seen: FxHashMap<Key<'a>, Vec<usize>> = FxHashMap::default();
         let names = |c: usize| m.members_of(c).map(move |i| m.str(m.members[i].name_off));
         let mut ids = Vec::new();
         for (c, class) in m.classes.iter().enumerate() {
@@ -220,7 +219,9 @@ impl<'a> Layouts<'a> {
         out
     }
 
-    /// The structured layout of struct or union `id`.
+    /// The structured layout of struct or union `id`. Ask after
+    /// [`pahole_text`](Self::pahole_text) of the same type for a `packed`
+    /// that agrees with the text.
     pub fn layout(&mut self, id: TypeId) -> Result<Layout> {
         let Some(c) = self.model.class_of(id) else {
             return Err(Error::new(
@@ -231,11 +232,16 @@ impl<'a> Layouts<'a> {
         Ok(self.class_layout(c, 0))
     }
 
-    /// Every layout pahole prints, in its order.
+    /// Every layout pahole prints, in its order. Each type is printed (and
+    /// the text dropped) before its layout is taken, so that `packed` is
+    /// what pahole's text says at that point of the run.
     pub fn all(&mut self) -> Vec<Layout> {
+        let mut scratch = Vec::new();
         self.printed_ids()
             .into_iter()
             .map(|id| {
+                scratch.clear();
+                Printer { m: &mut self.model }.top_level(&mut scratch, id);
                 let c = self
                     .model
                     .class_of(id)

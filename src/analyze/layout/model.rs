@@ -253,6 +253,11 @@ impl<'a> Model<'a> {
         self.str(self.btf.type_by_id(id)?.name_off())
     }
 
+    /// The type has a name (without looking the name up).
+    pub(crate) fn has_name(&self, id: TypeId) -> bool {
+        self.btf.type_by_id(id).is_some_and(|t| t.name_off() != 0)
+    }
+
     pub(crate) fn class_of(&self, id: TypeId) -> Option<usize> {
         match self.tag(id) {
             Tag::Class(c) => Some(c as usize),
@@ -679,7 +684,7 @@ impl<'a> Model<'a> {
                 }
                 t = n;
             }
-            matches!(self.tag(t), Tag::Class(_) | Tag::Enum { .. }) && self.type_name(t).is_none()
+            matches!(self.tag(t), Tag::Class(_) | Tag::Enum { .. }) && !self.has_name(t)
         };
         match self.tag(id) {
             Tag::Typedef(t) if value => out.push(t),
@@ -711,7 +716,9 @@ impl<'a> Model<'a> {
             let mut state = vec![0u8; n];
             let mut depth = vec![0u32; n];
             let mut cost = vec![0u64; n];
-            let mut stack: Vec<(TypeId, Vec<TypeId>, usize)> = Vec::new();
+            // (id, where its kids start in `kids`, next kid to visit)
+            let mut stack: Vec<(TypeId, usize, usize)> = Vec::new();
+            let mut kids: Vec<TypeId> = Vec::new();
             let mut scratch = Vec::new();
             for root in 1..n as TypeId {
                 if state[root as usize] != 0 {
@@ -719,8 +726,9 @@ impl<'a> Model<'a> {
                 }
                 self.edges(root, value, &mut scratch);
                 state[root as usize] = 1;
-                stack.push((root, scratch.clone(), 0));
-                while let Some((id, kids, next)) = stack.last_mut() {
+                stack.push((root, kids.len(), kids.len()));
+                kids.extend_from_slice(&scratch);
+                while let Some(&mut (id, start, ref mut next)) = stack.last_mut() {
                     if *next < kids.len() {
                         let k = kids[*next];
                         *next += 1;
@@ -728,16 +736,16 @@ impl<'a> Model<'a> {
                             Some(0) => {
                                 state[k as usize] = 1;
                                 self.edges(k, value, &mut scratch);
-                                stack.push((k, scratch.clone(), 0));
+                                stack.push((k, kids.len(), kids.len()));
+                                kids.extend_from_slice(&scratch);
                             }
                             Some(1) => {
                                 return Err(Error::at(
                                     ErrorKind::BadType,
                                     self.record_offset(k),
                                     format!(
-                                        "type [{k}] refers back to itself through [{}]: \
-                                         its layout or name would never end",
-                                        *id
+                                        "type [{k}] refers back to itself through [{id}]: \
+                                         its layout or name would never end"
                                     ),
                                 ));
                             }
@@ -745,14 +753,14 @@ impl<'a> Model<'a> {
                         }
                         continue;
                     }
-                    let id = *id;
                     let (mut d, mut c) = (0u32, 1u64);
-                    for &k in kids.iter() {
+                    for &k in &kids[start..] {
                         if let Some(&kd) = depth.get(k as usize) {
                             d = d.max(kd + 1);
                             c = c.saturating_add(cost[k as usize]);
                         }
                     }
+                    kids.truncate(start);
                     stack.pop();
                     if d > MAX_DEPTH {
                         return Err(Error::at(
@@ -761,7 +769,7 @@ impl<'a> Model<'a> {
                             format!("type [{id}] nests types more than {MAX_DEPTH} deep"),
                         ));
                     }
-                    let named = self.type_name(id).is_some();
+                    let named = self.has_name(id);
                     if let Tag::Enum { .. } = self.tag(id) {
                         c = c
                             .saturating_add(self.btf.type_by_id(id).map_or(0, |t| t.vlen() as u64));

@@ -371,7 +371,7 @@ impl<'a> Printer<'_, 'a> {
     }
 
     fn is_named(&self, id: TypeId) -> bool {
-        self.m.type_name(id).is_some()
+        self.m.has_name(id)
     }
 
     /// A declaration of `name` with type `ty` (pahole's `type__fprintf`):

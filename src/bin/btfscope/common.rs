@@ -67,7 +67,7 @@ pub fn named<'d>(paths: &[PathBuf], maps: &'d [memmap2::Mmap]) -> Vec<NamedInput
 /// Runs `f` over the base BTF in `path` (`-B`: any file intake reads, e.g.
 /// a vmlinux); errors reading or parsing it name the file.
 pub fn with_base<T>(path: &Path, f: impl FnOnce(&Btf) -> Result<T>) -> Result<T> {
-    let bytes = read(path)?;
+    let bytes = map(path)?; // mapped: a vmlinux is tens of MB around a few of BTF
     let input = Input::open(&bytes).map_err(|e| e.in_file(name(path)))?;
     let btf = input.parse_btf(None).map_err(|e| e.in_file(name(path)))?;
     f(&btf)
@@ -100,7 +100,7 @@ pub fn with_btf_on<T>(
     base: Option<&Btf>,
     f: impl FnOnce(&Btf) -> Result<T>,
 ) -> Result<T> {
-    let bytes = read(path)?;
+    let bytes = map(path)?; // mapped: a vmlinux is tens of MB around a few of BTF
     let input = Input::open(&bytes).map_err(|e| e.in_file(name(path)))?;
     input.with_btf(base, f).map_err(|e| e.in_file(name(path)))
 }
