@@ -219,7 +219,12 @@ impl<'t> Fields<'t> {
     fn only(&self, known: &[&str]) -> Result<()> {
         for &(k, _, at) in &self.list {
             if !known.iter().any(|n| n.as_bytes() == k) {
-                return Err(at.error(
+                // `at` is the value's column; the error points at the key.
+                let key_at = At {
+                    col: at.col - k.len() - 1,
+                    ..at
+                };
+                return Err(key_at.error(
                     ErrorKind::BadType,
                     format!(
                         "unknown field '{}' (expected {})",
