@@ -8,7 +8,7 @@ use crate::btf::fx::FxHashMap;
 use super::header::{Endian, Header, BASE_HEADER_LEN, VERSION};
 use super::kind::{Kind, TYPE_HEADER_LEN, VLEN_MASK};
 use super::read::Btf;
-use super::types::TypeId;
+use super::types::{TypeId, TypeView};
 use crate::error::{Error, ErrorKind, Result};
 
 /// What a forward declaration stands for.
@@ -206,6 +206,18 @@ impl<'a> BtfBuilder<'a> {
         for &w in words {
             types.extend_from_slice(&endian.u32_bytes(w));
         }
+    }
+
+    /// The words of `t`, a type of `src`, with its names (its own and its
+    /// elements') added to this BTF's strings: ready for
+    /// [`add_raw`](Self::add_raw) once the type ids at
+    /// `t.type_ref_words()` are renumbered for this BTF.
+    pub fn copy_words(&mut self, src: &Btf, t: &TypeView) -> Vec<u32> {
+        let mut words: Vec<u32> = t.words().collect();
+        for w in t.name_words() {
+            words[w] = self.add_str_bytes(src.str_at(words[w]).unwrap_or(b""));
+        }
+        words
     }
 
     /// Appends a type record made of `words` (the common header first).

@@ -241,13 +241,7 @@ pub fn min_core_btf(target: &Target, programs: &[Program]) -> Result<Vec<u8>> {
                 words[1] = info(k, vlen, kflag);
                 (words, refs)
             }
-            _ => {
-                let mut words: Vec<u32> = t.words().collect();
-                for w in t.name_words() {
-                    words[w] = b.add_str_bytes(btf.str_at(words[w]).unwrap_or(b""));
-                }
-                (words, t.type_ref_words().collect())
-            }
+            _ => (b.copy_words(btf, &t), t.type_ref_words().collect()),
         };
         records.push((words, refs));
         new_id[id as usize] = records.len() as u32;

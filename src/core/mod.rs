@@ -5,6 +5,7 @@
 pub mod btf_util;
 pub mod calc;
 pub mod explain;
+pub mod insn;
 pub mod matching;
 pub mod min_btf;
 pub mod report;

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::btf_util::{essential, name, ty};
 use super::calc::ReloRes;
+use super::insn::check_patch;
 use super::resolve::{Program, Resolved, Target};
 use super::spec::{spec_words, type_words};
 use crate::btf::ext::{BtfExt, CoreRelo, CoreReloKind};
@@ -97,15 +98,15 @@ fn missing_reason(prog: &Program, target: &Target, relo: &CoreRelo, access: &str
     }
 }
 
-/// The cell for one resolution. `insn` is the instruction's code byte when
-/// the object's code section is at hand.
+/// The cell for one resolution. `insn` is the object's code from the
+/// relocation's instruction on, when its code section is at hand.
 fn cell(
     prog: &Program,
     target: &Target,
     relo: &CoreRelo,
     access: &str,
     r: &Resolved,
-    insn: Option<u8>,
+    insn: Option<&[u8]>,
 ) -> Cell {
     let mut c = Cell {
         ok: false,
@@ -127,9 +128,15 @@ fn cell(
                 c.target_type_id = Some(spec.root_type_id);
                 c.target = Some(spec_words(target.btf, spec));
             }
+            let patch = insn.map(|code| check_patch(code, prog.btf.endian(), relo.insn_off, res));
             if res.poison {
                 c.reason = Some(missing_reason(prog, target, relo, access));
-            } else if res.fail_memsz_adjust && insn.is_none_or(is_mem_insn) {
+            } else if let Some(Err(why)) = patch {
+                c.fatal = true;
+                c.reason = Some(why);
+            } else if res.fail_memsz_adjust
+                && insn.is_none_or(|code| code.first().is_some_and(|&op| is_mem_insn(op)))
+            {
                 c.reason = Some(format!(
                     "the field changed size ({} → {} bytes) and is not a pointer or unsigned integer: the load cannot be resized",
                     res.orig_sz, res.new_sz
@@ -165,9 +172,7 @@ pub fn matrix<'c>(
             .as_ref()
             .map(|s| spec_words(prog.btf, s))
             .unwrap_or_else(|| type_words(prog.btf, r.relo.type_id));
-        let insn = code(&section)
-            .and_then(|c| c.get(r.relo.insn_off as usize))
-            .copied();
+        let insn = code(&section).map(|c| c.get(r.relo.insn_off as usize..).unwrap_or(&[]));
         let results = kernels
             .iter()
             .zip(&all)

@@ -12,6 +12,7 @@ mod base_index;
 pub mod cases;
 mod engine;
 mod equiv;
+pub mod extract;
 mod maps;
 // Shared with distillation and relocation, which walk the same fields.
 pub(crate) mod record;

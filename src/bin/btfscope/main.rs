@@ -54,6 +54,7 @@ commands! {
     Layout => layout,
     Dedup => dedup,
     Split => split,
+    TeachExtract => teach_extract,
 }
 
 #[derive(Parser)]
