@@ -4,12 +4,17 @@
 use serde_json::{json, Value};
 use wasm_bindgen::prelude::*;
 
+use crate::analyze::browse::Sources;
 use crate::btf::dump::{dump, DumpFormat};
 use crate::btf::text::parse_spec;
 use crate::btf::Btf;
 use crate::dedup::cases::CASES;
+use crate::dedup::extract::{extract, find_type};
 use crate::dedup::trace::dedup_traced;
 use crate::dedup::DedupRules;
+use crate::error::{Error, ErrorKind};
+
+use super::Session;
 
 /// The built-in cases: `[{name, title, base, spec}]` (`base` null when
 /// the case is not split BTF).
@@ -52,4 +57,19 @@ pub fn teach_run(spec: &str, base: Option<String>) -> Result<JsValue, JsError> {
         "sha256": super::sha256_hex(&out.to_bytes()),
     });
     super::to_js(&result)
+}
+
+/// One type of the module `session` kept under `key` as a dedup case on a
+/// tiny base ("why was this not merged?"): `{title, base_spec, spec, root,
+/// base_ids, module_ids, candidates, cut}`, the specs `btfscope
+/// teach-extract` writes. `type_name` as `teach-extract --type` takes it.
+#[wasm_bindgen(js_name = teachExtract)]
+pub fn teach_extract(session: &Session, key: u32, type_name: &str) -> Result<JsValue, JsError> {
+    let x = session.core.with_module(key, |btf| {
+        let base = btf.base().ok_or_else(|| {
+            Error::new(ErrorKind::MissingBase, "the module has no base to compare with")
+        })?;
+        extract(base, btf, find_type(btf, type_name)?)
+    })?;
+    super::to_js(&x)
 }

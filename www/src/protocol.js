@@ -67,7 +67,7 @@ export const request = {
   compat: (base, target, modules) => ({ type: REQUEST.COMPAT, base, target, modules }),
   encode: (file, base, features) => ({ type: REQUEST.ENCODE, file, base, features }),
   /** `spec` and `base` are spec texts (`base` null unless split); `spec` null asks for the cases only. */
-  teach: (spec, base) => ({ type: REQUEST.TEACH, spec, base }),
+  teach: (spec, base, extract = null) => ({ type: REQUEST.TEACH, spec, base, extract }), // extract: { module, type } of the run
   /** `old`, `new`: { name, file } of two JSON reports; `top`: rows of the text's table of changes. */
   compare: (key, old, new_, top) => ({ type: REQUEST.COMPARE, key, old, new: new_, top }),
   /** `old`, `new`: { report, base, module }, each { name, file }: the reports and the files they name. */
@@ -108,7 +108,7 @@ export const reply = {
   /** `result`: the core's { btf, stat, report }. */
   encodeDone: (result, memoryBytes) => ({ type: REPLY.ENCODE_DONE, ...result, memoryBytes }),
   /** `result`: the core's { events, input, base, output, sha256 }, or null. */
-  teach: (cases, result) => ({ type: REPLY.TEACH, cases, result }),
+  teach: (cases, result, extracted = null) => ({ type: REPLY.TEACH, cases, result, extracted }),
   /** `compared`: the core's { json, text }. */
   compared: (key, compared) => ({ type: REPLY.COMPARED, key, ...compared }),
   /** `diff`: the core's { diff, text }. */

@@ -7,6 +7,13 @@
 // presentation mode shows only the step, in large type. The URL holds the
 // case and the step (#view=teach&case=NAME&step=N).
 //
+// "Why was this not merged?": a module and a type of the loaded kernel
+// (#teach-module, #teach-type, #teach-extract; or the link
+// #view=teach&from=MODULE&extract=TYPE, as the Types view gives it) are
+// taken by the core as a case (the type, what it reaches, the base types
+// dedup meets from it, on a tiny base: `btfscope teach-extract`), which
+// fills both specs and runs.
+//
 // Contract for tests: #teach-spec, #teach-run, #teach-next, #teach-prev,
 // #teach-end; #teach carries data-step, data-steps and, at the last step,
 // data-output-sha256 (that of the BTF `btfscope dedup` writes).
@@ -14,11 +21,11 @@
 import { core, listen, listenErrors } from '../analysis.js';
 import { $, h, fill } from '../dom.js';
 import { REPLY, REQUEST, request } from '../protocol.js';
-import { ui } from '../state.js';
+import { state, ui, moduleRows } from '../state.js';
 import { writeState } from '../url.js';
 import { registerView } from './registry.js';
 
-const t = { cases: null, run: null, step: 0, pendingStep: null, error: null };
+const t = { cases: null, run: null, step: 0, pendingStep: null, error: null, extracted: null, linkTaken: null };
 
 // ---- types of the run, by id ----
 
@@ -202,13 +209,62 @@ function run() {
   const c = caseNamed($('teach-case').value);
   const isCase = c && c.spec === spec && (c.base || null) === base;
   ui.params.case = isCase ? c.name : '';
+  const x = t.extracted;
+  if (!x || x.spec !== spec || x.base_spec !== base) {
+    t.extracted = null;
+    delete ui.params.from;
+    delete ui.params.extract;
+  }
   writeState(ui);
   t.error = null;
   $('teach').dataset.phase = 'running';
   core.send(request.teach(spec, base));
 }
 
-listen(REPLY.TEACH, ({ cases, result }) => {
+/** Whether the loaded kernel's run is over, so its modules can be asked about. */
+const runDone = () => Boolean(state.run && state.run.phase === 'done');
+
+/** Takes the module type in #teach-module / #teach-type of the loaded run as the case, and runs it. */
+function extract() {
+  const module = $('teach-module').value.trim();
+  const type = $('teach-type').value.trim();
+  if (!module || !type) return;
+  Object.assign(ui.params, { from: module, extract: type, case: '' });
+  writeState(ui);
+  if (!runDone()) {
+    fill($('teach-extracted'), 'Waiting for the kernel to load…');
+    return;
+  }
+  t.linkTaken = `${module}\n${type}`;
+  t.error = null;
+  $('teach').dataset.phase = 'running';
+  fill($('teach-extracted'), `Taking ${type} of ${module}…`);
+  core.send(request.teach(null, null, { module, type }));
+}
+
+/** Follows a link (#view=teach&from=MODULE&extract=TYPE) once, when the run is over. */
+function followLink() {
+  const { from, extract: type } = ui.params;
+  if (!from || !type || t.linkTaken === `${from}\n${type}`) return;
+  $('teach-module').value = from;
+  $('teach-type').value = type;
+  extract();
+}
+
+function describeExtracted(x, module) {
+  const cands = x.candidates.length ? x.candidates.map((id) => `[${id}]`).join(' ') : 'none';
+  return `${x.title} of ${module} is [${x.root}], with ${x.module_ids.length - 1} module types it reaches, on ${x.base_ids.length} base types ` +
+    `(${x.cut} cut down to name and size). Base types of its names (the candidates): ${cands}. Step to the end to see whether it merges, and where not, why.`;
+}
+
+listen(REPLY.TEACH, ({ cases, result, extracted }) => {
+  if (extracted) {
+    t.extracted = extracted;
+    $('teach-case').value = '';
+    $('teach-spec').value = extracted.spec;
+    $('teach-base').value = extracted.base_spec;
+    fill($('teach-extracted'), describeExtracted(extracted, ui.params.from || $('teach-module').value));
+  }
   const first = !t.cases;
   t.cases = cases;
   if (first) {
@@ -233,6 +289,7 @@ listen(REPLY.TEACH, ({ cases, result }) => {
 
 listenErrors(REQUEST.TEACH, ({ message }) => {
   t.error = message;
+  fill($('teach-extracted'), '');
   t.run = null;
   $('teach').dataset.phase = 'failed';
   render();
@@ -265,7 +322,14 @@ registerView({
           h('textarea', { id: 'teach-spec', rows: 10, spellcheck: 'false' })),
         h('label', { class: 'teach-text' }, 'Base spec (split BTF only)',
           h('textarea', { id: 'teach-base', rows: 4, spellcheck: 'false' })),
-        h('button', { id: 'teach-run', type: 'button', onclick: run }, 'Run')),
+        h('button', { id: 'teach-run', type: 'button', onclick: run }, 'Run'),
+        h('div', { class: 'teach-extract' },
+          h('span', null, 'Or from the loaded kernel, why was this not merged? '),
+          h('label', null, 'module ', h('input', { id: 'teach-module', list: 'teach-modules', size: 14, placeholder: 'nfs' })),
+          h('datalist', { id: 'teach-modules' }),
+          h('label', null, ' type ', h('input', { id: 'teach-type', size: 24, placeholder: 'struct module', onkeydown: (e) => { if (e.key === 'Enter') extract(); } })),
+          h('button', { id: 'teach-extract', type: 'button', onclick: extract }, 'Take it as the case'),
+          h('p', { id: 'teach-extracted', class: 'muted' }))),
       h('div', { id: 'teach', class: 'teach' },
         h('div', { class: 'teach-nav' },
           h('button', { id: 'teach-start', type: 'button', onclick: () => go(0) }, '|◀ first'),
@@ -281,7 +345,14 @@ registerView({
     document.addEventListener('keydown', onKey);
   },
   render,
+  changed() {
+    const names = moduleRows().map((r) => r.name);
+    const list = $('teach-modules');
+    if (list && list.childElementCount !== names.length) fill(list, names.map((n) => h('option', { value: n })));
+    if (ui.view === 'teach') followLink();
+  },
   shown() {
     if (!t.cases) core.send(request.teach(null, null));
+    followLink();
   },
 });

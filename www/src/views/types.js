@@ -134,6 +134,9 @@ function followed() {
 // links keep the kind only for other kinds.
 const specOf = (kind, name) => (['STRUCT', 'UNION', 'ENUM', 'ENUM64', 'TYPEDEF'].includes(kind) ? name : `${kind.toLowerCase()} ${name}`);
 
+// Module types the Dedup view takes as a case (views/teach.js), by kind.
+const TEACH_KINDS = { STRUCT: 'struct', UNION: 'union', ENUM: 'enum', ENUM64: 'enum', TYPEDEF: 'typedef', FWD: 'fwd' };
+
 function renderDetail() {
   const box = $('types-detail');
   const d = types.detail;
@@ -150,7 +153,8 @@ function renderDetail() {
         sameAt(at, d.at) ? h('strong', null, sourceName(at.source)) : h('a', { href: '#', onclick: (e) => (e.preventDefault(), openAt(at, d.kind, d.name)) }, sourceName(at.source)),
       ]))),
       fact('referred to by', `${count(d.referrers_total)} named types`)),
-    d.at.source !== 0 && h('p', null, h('button', { type: 'button', id: 'types-download-module', onclick: () => download(d.at.source) }, types.downloads.has(d.at.source) ? `Making ${d.source}.h…` : `Download ${d.source}.h (on vmlinux)`)),
+    d.at.source !== 0 && h('p', null, h('button', { type: 'button', id: 'types-download-module', onclick: () => download(d.at.source) }, types.downloads.has(d.at.source) ? `Making ${d.source}.h…` : `Download ${d.source}.h (on vmlinux)`),
+      TEACH_KINDS[d.kind] && [' ', h('a', { id: 'types-teach', href: `#view=teach&from=${encodeURIComponent(d.source)}&extract=${encodeURIComponent(`${TEACH_KINDS[d.kind]} ${d.name}`)}` }, 'Why was it not merged? (step through its dedup)')]),
     h('h3', null, 'C'),
     d.c ? h('pre', { class: 'code', id: 'types-c' }, d.c) : h('p', { class: 'hint' }, 'No C text of its own (it is written where it is used).'),
     d.layout && [h('h3', null, 'Layout'), h('pre', { class: 'code layout', id: 'types-layout' }, layoutLines(d.layout))],
