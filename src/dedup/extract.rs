@@ -141,6 +141,9 @@ pub fn extract(base: &Btf, module: &Btf, root: TypeId) -> Result<Extracted> {
             format!("[{root}] is not a type of a split BTF's own"),
         ));
     }
+    // Every id in range from here on.
+    base.validate()?;
+    module.validate()?;
     // The module types the root reaches, and the base types they name.
     let mut own = vec![false; (module.type_count() - start) as usize];
     let mut direct: Vec<TypeId> = Vec::new();

@@ -67,7 +67,10 @@ pub fn teach_run(spec: &str, base: Option<String>) -> Result<JsValue, JsError> {
 pub fn teach_extract(session: &Session, key: u32, type_name: &str) -> Result<JsValue, JsError> {
     let x = session.core.with_module(key, |btf| {
         let base = btf.base().ok_or_else(|| {
-            Error::new(ErrorKind::MissingBase, "the module has no base to compare with")
+            Error::new(
+                ErrorKind::MissingBase,
+                "the module has no base to compare with",
+            )
         })?;
         extract(base, btf, find_type(btf, type_name)?)
     })?;

@@ -161,9 +161,11 @@ function cliExtractSha(module, type) {
 
 /** Waits for the case taken from `module`'s `type` to be run, steps to its end; resolves to the last sentence. */
 async function runExtracted(module, type) {
-  await page.waitForFunction(([m, ty]) => document.querySelector('#teach').dataset.phase === 'done' &&
-    location.hash.includes(`from=${m}`) && location.hash.includes(`extract=${encodeURIComponent(ty)}`) &&
-    document.querySelector('#teach-spec').value.includes(ty), [module, type], { timeout: 120000 });
+  await page.waitForFunction(([m, ty]) => {
+    const p = new URLSearchParams(location.hash.slice(1));
+    return document.querySelector('#teach').dataset.phase === 'done' && p.get('from') === m && p.get('extract') === ty &&
+      document.querySelector('#teach-spec').value.includes(ty);
+  }, [module, type], { timeout: 120000 });
   await page.click('#teach-end');
   const cli = cliExtractSha(module, type);
   assert.equal(await page.inputValue('#teach-spec'), cli.spec);
