@@ -253,7 +253,8 @@ function followLink() {
 
 function describeExtracted(x, module) {
   const cands = x.candidates.length ? x.candidates.map((id) => `[${id}]`).join(' ') : 'none';
-  return `${x.title} of ${module} is [${x.root}], with ${x.module_ids.length - 1} module types it reaches, on ${x.base_ids.length} base types ` +
+  const reached = x.module_ids.length - 1;
+  return `${x.title} of ${module} is [${x.root}], ${reached ? `with the ${reached} module types it reaches` : 'reaching no other module type'}, on ${x.base_ids.length} base types ` +
     `(${x.cut} cut down to name and size). Base types of its names (the candidates): ${cands}. Step to the end to see whether it merges, and where not, why.`;
 }
 
