@@ -315,7 +315,10 @@ fn report_is_the_same_for_any_thread_count_and_verify_catches_a_change() {
         name: "vmlinux.btf.xz".into(),
         bytes: &base_file,
     };
-    let options = Options { explain: true };
+    let options = Options {
+        explain: true,
+        ..Options::default()
+    };
     let run = |threads: usize| {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
@@ -369,7 +372,7 @@ fn report_and_verify_commands() {
     let json = dir.join("report.json");
     let bin = env!("CARGO_BIN_EXE_btfscope");
     let out = cli::succeed(
-        cli::btfscope(["report", "-j", "2", "--text", "--json"])
+        cli::btfscope(["report", "-j", "2", "--redup", "--text", "--json"])
             .arg(&json)
             .arg("-B")
             .arg(fixture("vmlinux.btf.xz"))
@@ -378,6 +381,13 @@ fn report_and_verify_commands() {
     );
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("Top 10 modules by FULL size"), "{text}");
+    // The re-deduplicated column is in the report, and verify reproduces it.
+    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!(r["options"]["redup"], true);
+    assert!(
+        r["modules"][0]["redup"]["bytes"].as_u64().unwrap()
+            <= r["modules"][0]["split"]["bytes"].as_u64().unwrap()
+    );
 
     let verify = |module: PathBuf| {
         Command::new(bin)
@@ -428,7 +438,7 @@ fn real_kernel_full_is_at_least_split_and_nfs_struct_module_is_stale() {
         name: "vmlinux".into(),
         bytes: &vmlinux,
     };
-    let r = report(&Options { explain: false }, &base, &modules).unwrap();
+    let r = report(&Options::default(), &base, &modules).unwrap();
     assert_eq!(r.modules.len(), paths.len());
     for m in &r.modules {
         assert!(m.full.bytes >= m.split.bytes, "{}: {m:?}", m.name);

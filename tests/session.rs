@@ -5,7 +5,10 @@
 use std::path::PathBuf;
 
 use btfscope::analyze::explain::Verdict;
-use btfscope::analyze::report::{report, sha256_hex, NamedInput, Options};
+use btfscope::analyze::full::BtfSize;
+use btfscope::analyze::report::{
+    assemble, check, report, sha256_hex, verify, BaseResult, InputFile, NamedInput, Options,
+};
 use btfscope::analyze::session::Session;
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -15,25 +18,31 @@ fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(path).unwrap()
 }
 
-#[test]
-fn session_rows_are_the_reports_rows() {
-    let vmlinux = fixture("vmlinux.btf.xz");
-    // In the report's order (by name).
-    let names = ["mlx5_core.btf.xz", "nfs.btf.xz"];
-    let files: Vec<Vec<u8>> = names.iter().map(|n| fixture(n)).collect();
-    let inputs: Vec<NamedInput> = names
+/// The sample's modules, in the report's order (by name).
+const NAMES: [&str; 2] = ["mlx5_core.btf.xz", "nfs.btf.xz"];
+
+fn named<'d>(names: &[&str], files: &'d [Vec<u8>]) -> Vec<NamedInput<'d>> {
+    names
         .iter()
-        .zip(&files)
+        .zip(files)
         .map(|(name, bytes)| NamedInput {
             name: name.to_string(),
             bytes,
         })
-        .collect();
+        .collect()
+}
+
+#[test]
+fn session_rows_are_the_reports_rows() {
+    let vmlinux = fixture("vmlinux.btf.xz");
+    let names = NAMES;
+    let files: Vec<Vec<u8>> = names.iter().map(|n| fixture(n)).collect();
+    let inputs = named(&names, &files);
     let base = NamedInput {
         name: "vmlinux.btf.xz".into(),
         bytes: &vmlinux,
     };
-    let expected = report(&Options { explain: false }, &base, &inputs).unwrap();
+    let expected = report(&Options::default(), &base, &inputs).unwrap();
 
     let mut session = Session::new(Some(&vmlinux)).unwrap();
     let keys = vec![7, 3];
@@ -72,6 +81,115 @@ fn session_rows_are_the_reports_rows() {
         .unwrap_err()
         .to_string()
         .contains("not read by the quick pass"));
+}
+
+/// What the page does: a report assembled from the session's rows, the
+/// files' and FULL BTFs' hashes and the re-deduplicated sizes.
+#[test]
+fn the_pages_report_is_the_clis_and_verifies() {
+    let vmlinux = fixture("vmlinux.btf.xz");
+    let files: Vec<Vec<u8>> = NAMES.iter().map(|n| fixture(n)).collect();
+    let options = Options {
+        redup: true,
+        ..Options::default()
+    };
+    let file = |name: &str, bytes: &[u8]| InputFile {
+        name: name.to_string(),
+        bytes: bytes.len() as u64,
+        sha256: sha256_hex(bytes),
+    };
+
+    let mut session = Session::new(Some(&vmlinux)).unwrap();
+    let keys = vec![0, 1];
+    session.shipped(keys.clone(), &files);
+    let names: Vec<String> = NAMES.iter().map(|n| n.to_string()).collect();
+    let rows = session.analyze(names, keys.clone()).unwrap();
+    let fulls = session.fulls(keys).unwrap();
+    // In the page's order, not the report's.
+    let mut modules: Vec<_> = NAMES
+        .iter()
+        .zip(&files)
+        .zip(rows.into_iter().zip(fulls))
+        .map(|((name, bytes), (row, full))| {
+            let row = row.unwrap();
+            let mut result = row.result;
+            result.full_sha256 = sha256_hex(&full.unwrap());
+            result.redup = Some(BtfSize {
+                types: row.dedup.dedup_types,
+                bytes: row.dedup.dedup_bytes,
+            });
+            (file(name, bytes), Ok(result))
+        })
+        .collect();
+    modules.reverse();
+    let base = BaseResult::of("vmlinux.btf.xz", session.base().unwrap());
+    let page = assemble(&options, file("vmlinux.btf.xz", &vmlinux), base, modules).unwrap();
+
+    // The same bytes as `btfscope report --redup --json`, and `verify` reproduces it.
+    let mut inputs = named(&NAMES, &files);
+    let cli = report(
+        &options,
+        &NamedInput {
+            name: "vmlinux.btf.xz".into(),
+            bytes: &vmlinux,
+        },
+        &inputs,
+    )
+    .unwrap();
+    assert_eq!(
+        String::from_utf8(page.to_json()).unwrap(),
+        String::from_utf8(cli.to_json()).unwrap()
+    );
+    assert!(page.modules.iter().all(|m| m.redup.is_some()));
+    inputs.push(NamedInput {
+        name: "vmlinux.btf.xz".into(),
+        bytes: &vmlinux,
+    });
+    let v = verify(&page.to_json(), &inputs).unwrap();
+    assert!(v.ok(), "{v:?}");
+
+    // The page's check: against itself, and against a report without the
+    // re-deduplicated column (the column is then not compared).
+    let clean = |c: &btfscope::analyze::report::ReportCheck| {
+        c.base.is_empty()
+            && c.missing.is_empty()
+            && c.modules.len() == 2
+            && c.modules
+                .iter()
+                .all(|m| m.recorded && m.differences.is_empty())
+    };
+    assert!(clean(&check(&page, &page)));
+    let mut plain = page.clone();
+    plain.options.redup = false;
+    plain.totals.redup = None;
+    plain.modules.iter_mut().for_each(|m| m.redup = None);
+    assert!(clean(&check(&plain, &page)));
+    assert!(plain.to_json().len() < page.to_json().len());
+
+    // nfs's file given under mlx5_core's name: every field differs; a
+    // module left out is missing.
+    let mut swapped = page.clone();
+    swapped.modules[0] = swapped.modules[1].clone();
+    swapped.modules[0].name = NAMES[0].to_string();
+    swapped.inputs[1].sha256 = swapped.inputs[2].sha256.clone();
+    swapped.modules.pop();
+    swapped.inputs.pop();
+    let c = check(&page, &swapped);
+    assert!(c.base.is_empty());
+    assert_eq!(c.missing, ["nfs.btf.xz"]);
+    assert_eq!(c.modules[0].name, NAMES[0]);
+    assert_eq!(
+        c.modules[0].differences,
+        [
+            "sha256",
+            "base_types_reached",
+            "full",
+            "full_sha256",
+            "kinds",
+            "redup",
+            "split"
+        ]
+    );
 }
 
 #[test]

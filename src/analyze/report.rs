@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 
 use super::explain::{Explainer, VerdictCounts};
 use super::full::{full_split, full_split_sizes, BtfSize, FullIndex, FullSplit};
+use super::resplit::split_sizes;
 use super::stat::{percent, stat, Globals, KindStat, Stat};
 use crate::btf::Btf;
 use crate::dedup::BaseIndex;
@@ -22,10 +23,19 @@ use crate::intake::Input;
 pub const SCHEMA: &str = "btfscope-report/1";
 
 /// Everything that changes the results (thread count does not).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Options {
     /// Also run the explainer on every module and count its verdicts.
     pub explain: bool,
+    /// Also deduplicate every module's split BTF again against the base
+    /// (the optional `redup` sizes). Absent when false, so that reports
+    /// without the column read as they always did.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub redup: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !b
 }
 
 /// One input file, named without its directory.
@@ -87,6 +97,17 @@ pub struct BaseResult {
     pub kinds: Kinds,
 }
 
+impl BaseResult {
+    /// The report's entry for the base BTF `btf`, named `name`.
+    pub fn of(name: &str, btf: &Btf) -> Self {
+        BaseResult {
+            name: name.to_string(),
+            size: BtfSize::of(btf),
+            kinds: Kinds::of(&stat(btf)),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ModuleResult {
     pub name: String,
@@ -99,6 +120,10 @@ pub struct ModuleResult {
     pub full_sha256: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub explain: Option<VerdictCounts>,
+    /// With `options.redup`: the split BTF deduplicated again against the
+    /// base (what `btfscope split` lists).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redup: Option<BtfSize>,
 }
 
 /// A module that could not be read; the others are reported all the same.
@@ -116,6 +141,8 @@ pub struct Totals {
     pub kinds: Kinds,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub explain: Option<VerdictCounts>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redup: Option<BtfSize>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -160,17 +187,7 @@ fn input_file(i: &NamedInput) -> InputFile {
 /// Builds the report. `base` is a vmlinux (any container intake reads),
 /// `modules` the modules built on it. Runs on the current rayon pool.
 pub fn report(options: &Options, base: &NamedInput, modules: &[NamedInput]) -> Result<Report> {
-    let mut order: Vec<&NamedInput> = modules.iter().collect();
-    order.sort_by(|a, b| a.name.cmp(&b.name));
-    if let Some(w) = order.windows(2).find(|w| w[0].name == w[1].name) {
-        return Err(Error::new(
-            ErrorKind::Usage,
-            format!(
-                "two modules are named {}: a report names inputs by file name",
-                w[0].name
-            ),
-        ));
-    }
+    unique_names(modules.iter().map(|m| m.name.as_str()))?;
     let base_input = Input::open(base.bytes).map_err(|e| e.in_file(&base.name))?;
     let base_btf = base_input
         .parse_btf(None)
@@ -178,31 +195,71 @@ pub fn report(options: &Options, base: &NamedInput, modules: &[NamedInput]) -> R
     // Hashing the base file overlaps indexing it.
     let (full_index, base_file) = rayon::join(|| FullIndex::new(&base_btf), || input_file(base));
     let full_index = full_index?;
-    let index = options
-        .explain
+    let index = (options.explain || options.redup)
         .then(|| BaseIndex::new(&base_btf))
         .transpose()?;
-    let explainer = index.as_ref().map(Explainer::new).transpose()?;
+    let explainer = match &index {
+        Some(index) if options.explain => Some(Explainer::new(index)?),
+        _ => None,
+    };
+    let redup = index.as_ref().filter(|_| options.redup);
     // Each module's file is hashed in the task that analyses it.
-    let rows: Vec<(InputFile, Result<ModuleResult>)> = order
+    let rows: Vec<(InputFile, std::result::Result<ModuleResult, String>)> = modules
         .par_iter()
         .map(|m| {
-            let row = module_result(&base_btf, Some(&full_index), explainer.as_ref(), m);
-            (input_file(m), row)
+            let row = module_result(&base_btf, Some(&full_index), explainer.as_ref(), redup, m);
+            (input_file(m), row.map_err(|e| e.to_string()))
         })
         .collect();
+    assemble(
+        options,
+        base_file,
+        BaseResult::of(&base.name, &base_btf),
+        rows,
+    )
+}
+
+/// Refuses two inputs of the same name: a report names inputs by file name.
+fn unique_names<'n>(names: impl Iterator<Item = &'n str>) -> Result<()> {
+    let mut names: Vec<&str> = names.collect();
+    names.sort_unstable();
+    match names.windows(2).find(|w| w[0] == w[1]) {
+        Some(w) => Err(Error::new(
+            ErrorKind::Usage,
+            format!(
+                "two modules are named {}: a report names inputs by file name",
+                w[0]
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The report of rows computed elsewhere (the page computes them in
+/// passes, see `analyze::session`): `base_file` and `base` describe the
+/// base, each of `modules` is a module's file and its row, or why it
+/// failed. Modules are sorted by name and the totals summed here, as
+/// [`report`] does.
+pub fn assemble(
+    options: &Options,
+    base_file: InputFile,
+    base: BaseResult,
+    mut modules: Vec<(InputFile, std::result::Result<ModuleResult, String>)>,
+) -> Result<Report> {
+    unique_names(modules.iter().map(|(file, _)| file.name.as_str()))?;
+    modules.sort_by(|a, b| a.0.name.cmp(&b.0.name));
     let mut inputs = vec![base_file];
     let mut results = Vec::new();
     let mut failed = Vec::new();
-    for (m, (file, row)) in order.iter().zip(rows) {
-        inputs.push(file);
+    for (file, row) in modules {
         match row {
             Ok(r) => results.push(r),
-            Err(e) => failed.push(FailedModule {
-                name: m.name.clone(),
-                error: e.to_string(),
+            Err(error) => failed.push(FailedModule {
+                name: file.name.clone(),
+                error,
             }),
         }
+        inputs.push(file);
     }
 
     let mut totals = Totals {
@@ -211,6 +268,7 @@ pub fn report(options: &Options, base: &NamedInput, modules: &[NamedInput]) -> R
         full: BtfSize::default(),
         kinds: Kinds::default(),
         explain: options.explain.then(VerdictCounts::default),
+        redup: options.redup.then(BtfSize::default),
     };
     for m in &results {
         totals.split += m.split;
@@ -218,6 +276,9 @@ pub fn report(options: &Options, base: &NamedInput, modules: &[NamedInput]) -> R
         totals.kinds.add(&m.kinds);
         if let (Some(t), Some(e)) = (totals.explain.as_mut(), m.explain) {
             *t += e;
+        }
+        if let (Some(t), Some(r)) = (totals.redup.as_mut(), m.redup) {
+            *t += r;
         }
     }
     totals.kinds.kinds.sort_by_key(|k| kind_rank(&k.kind));
@@ -232,11 +293,7 @@ pub fn report(options: &Options, base: &NamedInput, modules: &[NamedInput]) -> R
         },
         options: options.clone(),
         inputs,
-        base: BaseResult {
-            name: base.name.clone(),
-            size: BtfSize::of(&base_btf),
-            kinds: Kinds::of(&stat(&base_btf)),
-        },
+        base,
         modules: results,
         failed,
         totals,
@@ -253,12 +310,14 @@ pub(crate) fn kind_rank(label: &str) -> (usize, String) {
 }
 
 /// One module's row of the report: `m` parsed on `base`, its FULL BTF
-/// computed (faster with `full_index`, of `base`) and hashed, and its
-/// verdicts counted when `explainer` is given.
+/// computed (faster with `full_index`, of `base`) and hashed, its
+/// verdicts counted when `explainer` is given and its split BTF
+/// deduplicated again with `redup` (an index of `base`).
 pub fn module_result<'a>(
     base: &'a Btf<'a>,
     full_index: Option<&FullIndex>,
     explainer: Option<&Explainer<'_, 'a>>,
+    redup: Option<&BaseIndex>,
     m: &NamedInput,
 ) -> Result<ModuleResult> {
     // Refuses a module that carries a distilled base: its ids are not on `base`.
@@ -266,6 +325,14 @@ pub fn module_result<'a>(
         let (sizes, full) = full_split(btf, full_index)?;
         let mut row = row_of(btf, sizes, explainer, &m.name)?;
         row.full_sha256 = btf_sha256_hex(&full);
+        row.redup = redup
+            .map(|index| {
+                split_sizes(btf, index, None).map(|r| BtfSize {
+                    types: r.dedup_types,
+                    bytes: r.dedup_bytes,
+                })
+            })
+            .transpose()?;
         Ok(row)
     })
 }
@@ -293,6 +360,7 @@ fn row_of(
         explain: explainer
             .map(|e| e.explain(btf).map(|x| x.counts))
             .transpose()?,
+        redup: None,
     })
 }
 
@@ -330,6 +398,13 @@ pub(crate) fn fit(s: &str, width: usize) -> String {
 }
 
 impl Report {
+    /// The JSON `report --json` writes: pretty, with a final newline.
+    pub fn to_json(&self) -> Vec<u8> {
+        let mut json = serde_json::to_vec_pretty(self).expect("plain data serializes");
+        json.push(b'\n');
+        json
+    }
+
     /// Plain text for a mailing-list reply: at most 80 columns, tables in
     /// the spirit of the kbuild commit's.
     pub fn to_text(&self, top: usize) -> String {
@@ -532,6 +607,120 @@ pub fn verify(recorded: &[u8], files: &[NamedInput]) -> Result<Verification> {
         changed_inputs,
         differences,
     })
+}
+
+/// A report made from files (`fresh`, e.g. by [`assemble`]) checked
+/// against a `recorded` one, module by module, matched by file name: what
+/// the page shows for the files given after a report was imported.
+/// [`verify`] is the stricter check (every JSON value, the report re-run).
+/// The `explain` and `redup` columns are compared only when both reports
+/// have them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReportCheck {
+    /// What differs for the base: `sha256` (its file), then its fields
+    /// (`name`, `size`, `kinds`); empty when it is the recorded one.
+    pub base: Vec<String>,
+    /// One per module of `fresh`, in its order.
+    pub modules: Vec<ModuleCheck>,
+    /// The recorded report's modules `fresh` has no file of.
+    pub missing: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ModuleCheck {
+    pub name: String,
+    /// Whether the recorded report names the module at all.
+    pub recorded: bool,
+    /// What differs: `sha256` (the file), the entry's fields (`split`,
+    /// `full`, ...), or `failed` when only one report could read it;
+    /// empty when verified.
+    pub differences: Vec<String>,
+}
+
+/// A module's entry in a report: its row as JSON, or why it failed.
+fn entries(r: &Report) -> Vec<(&str, std::result::Result<serde_json::Value, ()>)> {
+    let rows = r
+        .modules
+        .iter()
+        .map(|m| (m.name.as_str(), serde_json::to_value(m).map_err(|_| ())));
+    let failed = r.failed.iter().map(|f| (f.name.as_str(), Err(())));
+    rows.chain(failed).collect()
+}
+
+/// The top-level fields of two JSON objects that differ, but `skip`.
+fn differing_fields(a: &serde_json::Value, b: &serde_json::Value, skip: &[&str]) -> Vec<String> {
+    let (Some(a), Some(b)) = (a.as_object(), b.as_object()) else {
+        return vec!["(not an object)".to_string()];
+    };
+    let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
+    keys.dedup();
+    let mut seen = Vec::new();
+    for k in keys {
+        if !skip.contains(&k.as_str()) && !seen.contains(k) && a.get(k) != b.get(k) {
+            seen.push(k.clone());
+        }
+    }
+    seen
+}
+
+/// See [`ReportCheck`].
+pub fn check(recorded: &Report, fresh: &Report) -> ReportCheck {
+    let mut skip = Vec::new();
+    if !(recorded.options.explain && fresh.options.explain) {
+        skip.push("explain");
+    }
+    if !(recorded.options.redup && fresh.options.redup) {
+        skip.push("redup");
+    }
+    let sha = |r: &Report, name: &str| {
+        r.inputs
+            .iter()
+            .find(|i| i.name == name)
+            .map(|i| (i.bytes, i.sha256.clone()))
+    };
+    let file_differs =
+        |name: &str| (sha(recorded, name) != sha(fresh, name)).then(|| "sha256".to_string());
+    let value = |v: &BaseResult| serde_json::to_value(v).unwrap_or_default();
+    let base = file_differs(&fresh.base.name)
+        .into_iter()
+        .chain(differing_fields(
+            &value(&recorded.base),
+            &value(&fresh.base),
+            &[],
+        ))
+        .collect();
+    let old = entries(recorded);
+    let new = entries(fresh);
+    let modules = new
+        .iter()
+        .map(|(name, now)| {
+            let was = old.iter().find(|(n, _)| n == name).map(|(_, v)| v);
+            let fields = match (was, now) {
+                (None, _) | (Some(Err(())), Err(())) => Vec::new(),
+                (Some(Ok(a)), Ok(b)) => differing_fields(a, b, &skip),
+                (Some(_), _) => vec!["failed".to_string()],
+            };
+            ModuleCheck {
+                name: name.to_string(),
+                recorded: was.is_some(),
+                differences: was
+                    .and(file_differs(name))
+                    .into_iter()
+                    .chain(fields)
+                    .collect(),
+            }
+        })
+        .collect();
+    let missing = old
+        .iter()
+        .filter(|(name, _)| !new.iter().any(|(n, _)| n == name))
+        .map(|(name, _)| name.to_string())
+        .collect();
+    ReportCheck {
+        base,
+        modules,
+        missing,
+    }
 }
 
 /// Leaf-level differences between two JSON values, by path.

@@ -7,6 +7,7 @@ use wasm_bindgen::prelude::*;
 
 use super::{byte_arrays, outcomes, to_js};
 use crate::analyze::explain::{Finding, VerdictCounts};
+use crate::analyze::report::BaseResult;
 use crate::analyze::session;
 
 /// One analysis run: the base, parsed once, and the batches of modules
@@ -72,6 +73,17 @@ impl Session {
                 None => JsValue::UNDEFINED,
             })
             .collect())
+    }
+
+    /// The report's entry for the base (`name`, its file name): its size
+    /// and kinds (`analyze::report::BaseResult`).
+    #[wasm_bindgen(js_name = baseResult)]
+    pub fn base_result(&self, name: &str) -> Result<JsValue, JsError> {
+        let base = self
+            .core
+            .base()
+            .ok_or_else(|| JsError::new("a report needs the vmlinux the modules were built for"))?;
+        to_js(&BaseResult::of(name, base))
     }
 
     /// Drops the modules kept by `shipped`; the base stays, parsed and

@@ -259,7 +259,7 @@ fn a_report_verifies_through_the_core_and_a_changed_figure_is_found() {
         bytes,
     };
     let r = report(
-        &ReportOptions { explain: false },
+        &ReportOptions::default(),
         &named("vmlinux.btf.xz", VMLINUX),
         &[named("nfs.btf.xz", NFS)],
     )

@@ -10,7 +10,7 @@ import { copyFileSync, existsSync, mkdtempSync, statSync, writeFileSync, readFil
 import { homedir, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 
-import { ROOT, CLI, openSession, cliReport, cliSplit, modulesUnder, screenshotPath } from './browser.js';
+import { ROOT, CLI, pageSession, cliReport, cliSplit, modulesUnder, screenshotPath } from './browser.js';
 
 const FIXTURES = join(ROOT, 'tests/fixtures');
 const KERNEL = join(homedir(), '.cache/btfscope');
@@ -19,20 +19,9 @@ const MODULES = join(KERNEL, 'k61/lib/modules/6.1.0-55-amd64/kernel');
 const haveKernel = existsSync(VMLINUX) && existsSync(MODULES);
 const needKernel = process.env.BTFSCOPE_REQUIRE_KERNEL === '1';
 
-let server;
-let browser;
-let page;
-let requests;
-let close;
+let server, browser, page, requests;
 const problems = []; // console errors, page errors, CSP violations
-
-test.before(async () => {
-  ({ server, browser, page, requests, close } = await openSession(problems));
-});
-
-test.after(async () => {
-  await close?.();
-});
+pageSession(problems, {}, (s) => ({ server, browser, page, requests } = s));
 
 const num = (text) => Number(text.replaceAll(',', ''));
 // The table complete and, once the core has hashed the FULL BTFs, the report.
@@ -276,22 +265,29 @@ test('a type in the URL is picked in the graph; a base type expands', async () =
   await other.close();
 });
 
-test('report: export JSON, copy as text, import it back', async () => {
+test('report: export JSON (the CLI\'s bytes), copy as text (the CLI\'s), import it back', async () => {
   await page.goto(`${server.url}#view=report`);
   await done();
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-json')]);
-  const report = JSON.parse(readFileSync(await download.path(), 'utf8'));
-  assert.equal(report.format, 'btfscope-web-report');
-  assert.equal(report.base.types, 100799);
+  const exported = readFileSync(await download.path());
+  const report = JSON.parse(exported);
+  assert.equal(report.schema, 'btfscope-report/1');
+  assert.equal(report.base.size.types, 100799);
   assert.equal(report.modules.length, 2);
-  const nfs = report.modules.find((m) => m.path === 'sample/nfs.btf.xz');
+  const nfs = report.modules.find((m) => m.name === 'nfs.btf.xz');
   const expected = cliReport(SAMPLE_BASE, SAMPLE_MODULES).get('nfs.btf.xz');
   for (const field of ['split', 'full', 'base_types_reached', 'full_sha256', 'kinds']) assert.deepEqual(nfs[field], expected[field], field);
+  const sizes = cliSplit(SAMPLE_BASE, SAMPLE_MODULES).get('nfs.btf.xz');
+  assert.deepEqual(nfs.redup, { types: sizes.dedup_types, bytes: sizes.dedup_bytes });
+  // The whole report is the CLI's, byte for byte, with the re-deduped column.
+  const dir = mkdtempSync(join(tmpdir(), 'btfscope-report-'));
+  execFileSync(CLI, ['report', '-B', SAMPLE_BASE, ...SAMPLE_MODULES, '--redup', '--json', join(dir, 'cli.json')], { stdio: ['ignore', 'ignore', 'inherit'] });
+  assert.ok(exported.equals(readFileSync(join(dir, 'cli.json'))), 'exported JSON is btfscope report --redup --json');
 
   await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
   await page.click('#copy-text');
   const text = await page.evaluate(() => navigator.clipboard.readText());
-  assert.match(text, /^btfscope report: 2 modules, base sample\/vmlinux\.btf\.xz \(100,799 types\)/);
+  assert.equal(text, execFileSync(CLI, ['report', '-B', SAMPLE_BASE, ...SAMPLE_MODULES, '--text'], { encoding: 'utf8' }));
   assert.equal(text, await page.textContent('#report-text'));
 
   await page.setInputFiles('#import-report', await download.path());
@@ -303,8 +299,8 @@ test('report: export JSON, copy as text, import it back', async () => {
   // The same files dropped next: every hash and figure checks out.
   const files = [SAMPLE_BASE, ...SAMPLE_MODULES];
   const sha = (f) => execFileSync('sha256sum', [f], { encoding: 'utf8' }).split(' ')[0];
-  assert.equal(nfs.file_sha256, sha(SAMPLE_MODULES[0]));
-  assert.equal(report.base.file_sha256, sha(SAMPLE_BASE));
+  assert.equal(report.inputs.find((i) => i.name === 'nfs.btf.xz').sha256, sha(SAMPLE_MODULES[0]));
+  assert.equal(report.inputs[0].sha256, sha(SAMPLE_BASE));
   await page.setInputFiles('#pick-files', files);
   await done();
   await page.click('[data-view=report]');
@@ -321,7 +317,7 @@ test('report: export JSON, copy as text, import it back', async () => {
   await done();
   const statuses = new Map((await tableRows()).map((r) => [r.path, r.cells[STATUS]]));
   assert.equal(statuses.get('nfs.btf.xz'), 'verified');
-  assert.equal(statuses.get('mlx5_core.btf.xz'), 'differs: file sha256, SPLIT, re-deduped, FULL, base types, FULL sha256');
+  assert.equal(statuses.get('mlx5_core.btf.xz'), 'differs: file sha256, SPLIT, re-deduped, FULL, base types, FULL sha256, kinds');
   await page.click('[data-view=report]');
   assert.equal(await page.textContent('#verify-summary'), 'Checked against the imported report: 1 verified, 1 differ, base verified.');
   await page.screenshot({ path: screenshotPath('report-verified') });
@@ -368,13 +364,30 @@ test('compat: the modules relocate onto their own vmlinux, and what stops them o
   await page.screenshot({ path: screenshotPath('compat-other-kernel'), fullPage: true });
 });
 
+test('a file of the page\'s old report format is refused, naming the schema it should have', async () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'btfscope-report-')), 'old.json');
+  writeFileSync(file, JSON.stringify({ format: 'btfscope-web-report', version: 2, base: null, elapsed_ms: 1, modules: [] }));
+  await page.goto(`${server.url}#view=report`);
+  await done();
+  await page.setInputFiles('#import-report', file);
+  await page.waitForSelector('#error:not([hidden])');
+  assert.match(await page.textContent('#error'), /^Could not import old\.json: .*not a btfscope report \(expected "btfscope-report\/1"\)/);
+  await page.click('#error button');
+});
+
 test('names from an imported report are shown as text, never markup', async () => {
   const evil = '<img src=/evil onerror=alert(1)>.ko';
   const dir = mkdtempSync(join(tmpdir(), 'btfscope-report-'));
   const file = join(dir, 'evil.json');
+  const size = { types: 0, bytes: 0 };
+  const kinds = { kinds: [], string_bytes: 0, globals: { count: 0, bytes: 0, share_bp: 0 } };
   writeFileSync(file, JSON.stringify({
-    format: 'btfscope-web-report', version: 2, base: null, elapsed_ms: 1,
-    modules: [{ path: evil, file_bytes: 1, status: 'failed', error: '<b>bold</b><script>alert(2)</script>' }],
+    schema: 'btfscope-report/1', tool: { name: 'btfscope', version: '0' }, options: { explain: false },
+    inputs: [{ name: 'vmlinux', bytes: 1, sha256: '' }, { name: evil, bytes: 1, sha256: '' }],
+    base: { name: 'vmlinux', size, kinds },
+    modules: [],
+    failed: [{ name: evil, error: '<b>bold</b><script>alert(2)</script>' }],
+    totals: { modules: 0, split: size, full: size, kinds },
   }));
   await page.goto(`${server.url}#view=modules`);
   await done();

@@ -16,6 +16,7 @@ export const REQUEST = Object.freeze({
   COMPARE_MODULE: 'compare-module', // the type diff of one module between two reports' files
   CORE: 'core', // BPF objects' CO-RE relocations against kernels, and min_core_btf
   TYPES: 'types', // the Types view's questions about the last run's types (`op`: open, search, detail, header)
+  REPORT: 'report', // a report (docs/REPORT.md) made of the run's rows, read from JSON, or the run checked against one
 });
 
 /** What the worker says; a reply's `type`. */
@@ -23,6 +24,7 @@ export const REPLY = Object.freeze({
   READY: 'ready', // the core is loaded: how many threads it runs
   SIZES: 'sizes', // a run's file sizes
   BASE: 'base', // the base a run chose (or none)
+  BASE_RESULT: 'base-result', // the chosen base's entry in a report
   BATCH: 'batch', // the files the core takes next (for crash recovery)
   ROWS: 'rows', // outcomes of a batch of one pass
   PASS_DONE: 'pass-done', // every module went through one pass
@@ -42,6 +44,7 @@ export const REPLY = Object.freeze({
   TYPES_HITS: 'types-hits', // the types whose name contains a query
   TYPES_DETAIL: 'types-detail', // one type: C text, layout, size, where defined, referrers
   TYPES_HEADER: 'types-header', // a source's whole C header (vmlinux.h)
+  REPORT: 'report', // a report's JSON and text (and what was read, or the check)
   ERROR: 'error', // a request failed, or the worker died (`died`)
 });
 
@@ -85,6 +88,13 @@ export const request = {
     /** `source`: 0 for the base (vmlinux.h), else a module's number in the index. */
     header: (runId, source) => ({ type: REQUEST.TYPES, op: 'header', runId, source }),
   },
+  /** Reports; `key` comes back in the `report` reply. */
+  report: {
+    /** `run`: report.js's pageRun; `recorded` (JSON bytes, or null): a report to check the run against. */
+    make: (key, run, recorded) => ({ type: REQUEST.REPORT, op: 'make', key, run, recorded }),
+    /** `bytes`: a JSON report named `name`. */
+    read: (key, name, bytes) => ({ type: REQUEST.REPORT, op: 'read', key, name, bytes }),
+  },
 };
 
 /** Replies, worker → page. */
@@ -92,6 +102,8 @@ export const reply = {
   ready: (threads, threaded) => ({ type: REPLY.READY, threads, threaded }),
   sizes: (sizes) => ({ type: REPLY.SIZES, sizes }),
   base: (index, types, sha256) => ({ type: REPLY.BASE, index, types, sha256 }),
+  /** `result`: the base's entry in a report (its name, size and kinds). */
+  baseResult: (result) => ({ type: REPLY.BASE_RESULT, result }),
   batch: (pass, indexes) => ({ type: REPLY.BATCH, pass, indexes }),
   /** `outcomes`: the core's { status, value | error } per file; `hashes`: the files' sha256 (quick pass). */
   rows: (pass, indexes, outcomes, hashes) => ({ type: REPLY.ROWS, pass, indexes, outcomes, hashes }),
@@ -125,6 +137,8 @@ export const reply = {
     /** `bytes`: the header's text (a Uint8Array); `ms`: the core's time. */
     header: (runId, source, bytes, ms) => ({ type: REPLY.TYPES_HEADER, runId, source, bytes, ms }),
   },
+  /** `result`: the core's { json, text }, with `report` (read) or `check` (made against a recorded one); or `error`. */
+  report: (key, result, error) => ({ type: REPLY.REPORT, key, result, error }),
   /** `request`: a REQUEST or FAILED value; `died`: the worker can no longer be trusted. */
   error: (request, message, died = false) => ({ type: REPLY.ERROR, request, message, died }),
 };

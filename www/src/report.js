@@ -1,173 +1,99 @@
-// Reports: the page's results as JSON (export and import) and as text.
-// Imported reports are untrusted: every field is checked and coerced, and
-// the views render them as text only.
-
-import { count } from './format.js';
-
-const FORMAT = 'btfscope-web-report';
-const VERSION = 2;
-const MAX_MODULES = 100000;
-const STATUSES = new Set(['ok', 'failed', 'pending', 'cancelled', 'shipped', 'partial']);
-const FIELDS = ['path', 'file_bytes', 'file_sha256', 'status', 'error', 'split', 'dedup', 'kinds', 'full', 'base_types_reached', 'full_sha256'];
-
-const exported = (row) => Object.fromEntries(FIELDS.filter((f) => row[f] !== undefined).map((f) => [f, row[f]]));
-
-/** The results as a plain object (what "Export JSON" saves). */
-export function toReport({ base, rows, run }) {
-  return {
-    format: FORMAT,
-    version: VERSION,
-    generated: new Date().toISOString(),
-    base: base ? { path: base.path, types: base.types, file_bytes: base.file_bytes, file_sha256: base.file_sha256 } : null,
-    elapsed_ms: run && run.ms !== undefined ? Math.round(run.ms) : null,
-    modules: rows.map(exported),
-  };
-}
-
-class ReportError extends Error {}
-
-function number(value, what) {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new ReportError(`${what} is not a non-negative number`);
-  return n;
-}
-
-function text(value, what, max = 4096) {
-  if (typeof value !== 'string') throw new ReportError(`${what} is not text`);
-  return value.slice(0, max);
-}
-
-const size = (value, what) => ({
-  types: number(value && value.types, `${what}.types`),
-  bytes: number(value && value.bytes, `${what}.bytes`),
-});
-
-function kinds(value, where) {
-  if (!value || !Array.isArray(value.kinds)) throw new ReportError(`${where}: kinds.kinds is not a list`);
-  return {
-    kinds: value.kinds.map((k, i) => ({
-      kind: text(k && k.kind, `${where}: kind ${i}`, 64),
-      count: number(k.count, `${where}: kind ${i} count`),
-      bytes: number(k.bytes, `${where}: kind ${i} bytes`),
-    })),
-    string_bytes: number(value.string_bytes, `${where}: string_bytes`),
-  };
-}
-
-/** The figures of a module row (the page's, from src/analyze/report.rs), checked. */
-function figures(m, where) {
-  const out = {};
-  if (m.split !== undefined) {
-    out.split = size(m.split, `${where}: split`);
-    out.kinds = kinds(m.kinds, where);
-  }
-  if (m.dedup !== undefined) out.dedup = size(m.dedup, `${where}: dedup`);
-  if (m.full !== undefined) {
-    out.full = size(m.full, `${where}: full`);
-    out.base_types_reached = number(m.base_types_reached, `${where}: base_types_reached`);
-    out.full_sha256 = text(m.full_sha256 ?? '', `${where}: full_sha256`, 64);
-  }
-  return out;
-}
-
-const optionalHash = (m, where) => (m.file_sha256 !== undefined && m.file_sha256 !== null ? { file_sha256: text(m.file_sha256, `${where}: file_sha256`, 64) } : {});
-
-/** Reads a report; throws an Error saying what is wrong with it. */
-export function fromReport(json) {
-  let value;
-  try {
-    value = JSON.parse(json);
-  } catch (e) {
-    throw new ReportError(`not JSON: ${e.message}`);
-  }
-  if (!value || value.format !== FORMAT) throw new ReportError(`not a btfscope report (format should be "${FORMAT}")`);
-  if (value.version !== VERSION) throw new ReportError(`report version ${String(value.version)} is not supported (expected ${VERSION})`);
-  if (!Array.isArray(value.modules) || value.modules.length > MAX_MODULES) throw new ReportError('modules is not a list of at most 100000 entries');
-  const base = value.base
-    ? {
-        path: text(value.base.path, 'base.path'),
-        types: number(value.base.types, 'base.types'),
-        file_bytes: number(value.base.file_bytes ?? 0, 'base.file_bytes'),
-        ...optionalHash(value.base, 'base'),
-      }
-    : null;
-  const rows = value.modules.map((m, i) => {
-    const where = `module ${i + 1}`;
-    if (typeof m !== 'object' || m === null) throw new ReportError(`${where} is not an object`);
-    const status = STATUSES.has(m.status) ? m.status : 'failed';
-    return {
-      path: text(m.path, `${where}: path`),
-      file_bytes: number(m.file_bytes ?? 0, `${where}: file_bytes`),
-      ...optionalHash(m, where),
-      status,
-      ...(m.error !== undefined ? { error: text(m.error, `${where}: error`) } : {}),
-      ...figures(m, where),
-    };
-  });
-  return { base, rows, ms: value.elapsed_ms === null || value.elapsed_ms === undefined ? undefined : number(value.elapsed_ms, 'elapsed_ms') };
-}
-
-const pad = (value, width, right) => (right ? String(value).padStart(width) : String(value).padEnd(width));
-
-/** A fixed-width text table, for pasting into mail and bug threads. */
-export function toText({ base, rows }, columns) {
-  const header = columns.map((c) => c.label);
-  const body = rows.map((r) => columns.map((c) => c.text(r)));
-  const widths = header.map((label, i) => Math.max(label.length, ...body.map((cells) => cells[i].length)));
-  const line = (cells) => cells.map((cell, i) => pad(cell, widths[i], columns[i].numeric)).join('  ').trimEnd();
-  const ok = rows.filter((r) => r.full);
-  const split = ok.reduce((a, r) => a + r.split.bytes, 0);
-  const full = ok.reduce((a, r) => a + r.full.bytes, 0);
-  return [
-    `btfscope report: ${rows.length} modules, base ${base ? `${base.path} (${count(base.types)} types)` : 'none'}`,
-    `${ok.length} modules with FULL: SPLIT ${count(split)} bytes as shipped, FULL ${count(full)} bytes, saved ${count(full - split)} bytes`,
-    '',
-    line(header),
-    ...body.map(line),
-    '',
-  ].join('\n');
-}
+// Reports in the documented schema (docs/REPORT.md, `btfscope-report/1`,
+// the CLI's): the core makes, reads and checks them (src/wasm/report.rs);
+// this module only turns the page's rows into what the core takes and an
+// imported report into rows. Imported reports are untrusted: the core
+// checks them, and the views render them as text only.
 
 const fileName = (path) => path.slice(path.lastIndexOf('/') + 1);
-const sameSize = (a, b) => (a === undefined && b === undefined) || (a !== undefined && b !== undefined && a.bytes === b.bytes && a.types === b.types);
 
-// What must agree for a module to count as verified: the file itself, then
-// every figure the report holds for it.
-const CHECKS = [
-  ['file sha256', (a, b) => a.file_sha256 === b.file_sha256],
-  ['SPLIT', (a, b) => sameSize(a.split, b.split)],
-  ['re-deduped', (a, b) => a.dedup === undefined || sameSize(a.dedup, b.dedup)],
-  ['FULL', (a, b) => sameSize(a.full, b.full)],
-  ['base types', (a, b) => a.base_types_reached === b.base_types_reached],
-  ['FULL sha256', (a, b) => a.full_sha256 === b.full_sha256],
-];
+/** How a report names a file: its name, size and sha256. */
+const input = (r) => ({ name: fileName(r.path), bytes: r.file_bytes ?? 0, sha256: r.file_sha256 ?? '' });
+
+/** A module's entry in the report, as the core computed it (FULL hashed, re-deduped sizes as `redup`). */
+const entry = (r) => ({
+  name: fileName(r.path),
+  split: r.split,
+  full: r.full,
+  base_types_reached: r.base_types_reached,
+  kinds: r.kinds,
+  full_sha256: r.full_sha256,
+  redup: r.dedup,
+});
 
 /**
- * Checks the rows of a run against an imported report, module by file
- * name: sets each row's `verdict` ('verified', or what differs, or 'not in
- * the report') and returns the counts, with the base's verdict and the
- * report's modules no file was given for.
+ * The run as the core's `makeReport` and `checkReport` take it: the base's
+ * file and entry, and each module's file with its entry, or why it has none.
  */
-export function checkReport(imported, base, rows) {
-  const byName = new Map(imported.rows.map((r) => [fileName(r.path), r]));
-  const counts = { verified: 0, differ: 0, extra: 0, missing: 0, base: null };
-  const seen = new Set();
+export function pageRun(base, rows) {
+  if (!base || !base.result) throw new Error('a report needs the vmlinux the modules were built for: give it with the modules');
+  return {
+    options: { explain: false, redup: true },
+    base: { file: input(base), result: base.result },
+    modules: rows.map((r) =>
+      r.status === 'ok' && r.full_sha256
+        ? { file: input(r), row: entry(r) }
+        : { file: input(r), error: r.error || r.hash_error || `not analysed (${r.status})` },
+    ),
+  };
+}
+
+/** The base and rows of a report the core read (`readReport`). */
+export function importedRows(report) {
+  const inputs = new Map(report.inputs.map((i) => [i.name, i]));
+  const file = (name) => ({ path: name, file_bytes: inputs.get(name)?.bytes ?? 0, file_sha256: inputs.get(name)?.sha256 });
+  const base = { ...file(report.base.name), types: report.base.size.types, result: report.base };
+  const rows = [
+    ...report.modules.map((m) => ({
+      ...file(m.name),
+      status: 'ok',
+      split: m.split,
+      full: m.full,
+      kinds: m.kinds,
+      base_types_reached: m.base_types_reached,
+      full_sha256: m.full_sha256,
+      ...(m.redup ? { dedup: m.redup } : {}),
+    })),
+    ...(report.failed || []).map((f) => ({ ...file(f.name), status: 'failed', error: f.error })),
+  ];
+  return { base, rows };
+}
+
+// The report's fields as the table names them, in the table's order.
+const FIELDS = [
+  ['sha256', 'file sha256'],
+  ['split', 'SPLIT'],
+  ['redup', 're-deduped'],
+  ['full', 'FULL'],
+  ['base_types_reached', 'base types'],
+  ['full_sha256', 'FULL sha256'],
+  ['kinds', 'kinds'],
+  ['explain', 'verdicts'],
+  ['failed', 'failed'],
+];
+const named = (fields) => FIELDS.filter(([field]) => fields.includes(field)).map(([, label]) => label);
+
+/**
+ * Applies the core's check of the run against an imported report
+ * (`analyze::report::ReportCheck`): sets each row's `verdict` ('verified',
+ * what differs, or 'not in the report') and returns the counts, with the
+ * base's verdict and the report's modules no file was given for.
+ */
+export function applyCheck(check, recordedBase, rows) {
+  const byName = new Map(check.modules.map((m) => [m.name, m]));
+  const counts = { verified: 0, differ: 0, extra: 0, missing: check.missing.length, base: null };
   for (const row of rows) {
-    const name = fileName(row.path);
-    const recorded = byName.get(name);
-    if (!recorded) {
+    const m = byName.get(fileName(row.path));
+    if (!m || !m.recorded) {
       row.verdict = 'not in the report';
       counts.extra += 1;
-      continue;
+    } else if (m.differences.length) {
+      row.verdict = `differs: ${named(m.differences).join(', ')}`;
+      counts.differ += 1;
+    } else {
+      row.verdict = 'verified';
+      counts.verified += 1;
     }
-    seen.add(name);
-    const differs = CHECKS.filter(([, same]) => !same(recorded, row)).map(([what]) => what);
-    row.verdict = differs.length ? `differs: ${differs.join(', ')}` : 'verified';
-    counts[differs.length ? 'differ' : 'verified'] += 1;
   }
-  counts.missing = [...byName.keys()].filter((name) => !seen.has(name)).length;
-  if (imported.base) {
-    counts.base = base && base.file_sha256 === imported.base.file_sha256 ? 'verified' : `differs from the report's ${imported.base.path}`;
-  }
+  counts.base = check.base.length ? `differs from the report's ${recordedBase}` : 'verified';
   return counts;
 }

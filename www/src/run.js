@@ -19,6 +19,7 @@ export function start(files, source) {
   $('error').hidden = true; // an earlier run's
   state.compat = null;
   state.check = null;
+  state.report = null;
   if (source === 'sample') state.imported = null;
   state.source = source;
   state.files = files;
@@ -80,18 +81,22 @@ function finish(phase) {
 }
 
 const completeListeners = [];
-/** Calls `listener()` when a run's report is complete (every FULL BTF hashed), before the page shows it. */
+/**
+ * Calls `listener()` when a run's report is complete (every FULL BTF
+ * hashed), before the page shows it; the page waits for a promise it returns.
+ */
 export const onReportComplete = (listener) => completeListeners.push(listener);
 
 // Every FULL BTF of the run is hashed: the report is complete.
-listen(REPLY.DONE, ({ memoryBytes }) => {
+listen(REPLY.DONE, async ({ memoryBytes }) => {
   const run = state.run;
   run.hashes.ms = performance.now() - run.started;
   run.memoryBytes = memoryBytes;
   // For the benchmark and tests: the report's last hash, and the core's memory.
   document.body.dataset.hashesMs = Math.round(run.hashes.ms);
   document.body.dataset.wasmMemoryBytes = memoryBytes;
-  for (const listener of completeListeners) listener();
+  await Promise.all(completeListeners.map((listener) => listener()));
+  if (run !== state.run) return; // another run started meanwhile
   releaseHashWaiters();
   renderAll();
   document.body.dataset.hashes = 'done'; // once the table shows what the listeners did
@@ -191,12 +196,16 @@ listen(REPLY.BASE, ({ index, types, sha256 }) => {
   } else {
     const row = state.rows[index];
     row.status = 'base';
-    state.base = { index, path: row.path, types, file_bytes: row.file_bytes, file_sha256: sha256 };
+    state.base = { index, path: row.path, types, file_bytes: row.file_bytes, file_sha256: sha256, result: null };
     state.run.done += 1;
     state.run.doneBytes += row.file_bytes;
   }
   renderBaseChoice();
   scheduleRender();
+});
+
+listen(REPLY.BASE_RESULT, ({ result }) => {
+  if (state.base) state.base.result = result;
 });
 
 // ---- failures and recovery -----------------------------------------------------

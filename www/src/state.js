@@ -12,13 +12,14 @@ export const state = {
   files: [], // [{ file, path }] of the current run
   rows: [], // one per file, in file order; the base's row is left out of views
   baseChoice: 'auto', // 'auto', 'none' or a file index
-  base: null, // { index, path, types, file_bytes }
+  base: null, // { index, path, types, file_bytes, file_sha256, result }, `result` its entry in a report
   run: null, // the current run and its passes, see run.js's start()
   core: null, // { threads, threaded } once the worker is up
   target: null, // { file, path }: the kernel the compat view relocates onto
   compat: null, // { phase, total, outcomes: Map(row index → outcome) }, see views/compat.js
-  imported: null, // { base, rows } of an imported report, kept to check the files dropped next
-  check: null, // the counts of that check, once the run is done (see report.js's checkReport)
+  report: null, // { json, text } of the rows' report (docs/REPORT.md), made by the core once the run is complete
+  imported: null, // { bytes, base } of an imported report (its JSON, its base's name), to check the files dropped next
+  check: null, // the counts of that check, once the run is done (see report.js's applyCheck)
 };
 
 let runCounter = 0;

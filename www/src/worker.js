@@ -18,6 +18,7 @@ import teach from './work/teach.js';
 import { compare, compareModule } from './work/compare.js';
 import coreCheck from './work/core.js';
 import types from './work/types.js';
+import report from './work/report.js';
 
 const handlers = {
   [REQUEST.RUN]: run,
@@ -29,6 +30,7 @@ const handlers = {
   [REQUEST.COMPARE_MODULE]: compareModule,
   [REQUEST.CORE]: coreCheck,
   [REQUEST.TYPES]: types,
+  [REQUEST.REPORT]: report,
 };
 
 /** A search made stale by `request`, a newer one: nobody waits for its answer. */

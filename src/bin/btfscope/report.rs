@@ -27,6 +27,10 @@ pub struct Args {
     /// Also count the explainer's verdicts for every module.
     #[arg(long)]
     explain: bool,
+    /// Also deduplicate every module again against the base (the
+    /// optional `redup` sizes, as `btfscope split` lists them).
+    #[arg(long)]
+    redup: bool,
     /// Modules in the text's top table.
     #[arg(long, default_value_t = 10)]
     top: usize,
@@ -45,6 +49,7 @@ pub fn run(args: Args, out: &mut impl Write) -> Result<()> {
     let modules = named(&args.modules, &module_maps);
     let options = Options {
         explain: args.explain,
+        redup: args.redup,
     };
     let r = pool(args.jobs)?.install(|| report(&options, &base, &modules))?;
     if let Some(path) = &args.json {

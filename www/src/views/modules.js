@@ -1,5 +1,5 @@
 // The Modules view: every module's figures in a sortable, filterable table
-// (table.js). Its columns are also the text report's (views/report.js).
+// (table.js).
 
 import { $ } from '../dom.js';
 import { count } from '../format.js';
@@ -21,7 +21,7 @@ function numeric(key, label, value, title) {
   return { key, label, title, numeric: true, width: 'minmax(80px, 1fr)', value, text: (r) => (value(r) === undefined ? '' : count(value(r))) };
 }
 
-export const COLUMNS = [
+const COLUMNS = [
   { key: 'name', label: 'Module', width: 'minmax(140px, 1.5fr)', value: (r) => r.name, text: (r) => r.name },
   numeric('file_bytes', 'File bytes', (r) => r.file_bytes, 'Size of the file as given (compressed if it is)'),
   numeric('split_bytes', 'SPLIT bytes', (r) => r.split && r.split.bytes, 'The module\'s .BTF as shipped: split BTF on vmlinux'),

@@ -56,6 +56,7 @@ export default async function run({ files, base, resume }, core) {
   // Types view (work/types.js), with the modules it kept.
   forgetRun(core);
   const session = new core.wasm.Session(baseBytes);
+  if (chosen && !resume) postMessage(reply.baseResult(session.baseResult(files[chosen.index].name)));
   core.kept = { session, modules: [] };
   try {
     await passes(core, session, files, chosen, resume);
