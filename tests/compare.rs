@@ -11,6 +11,7 @@ mod kernel;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::sync::OnceLock;
 
 use serde_json::Value;
@@ -20,6 +21,14 @@ use kernel::{cache_dir, files_under, modules_dir, vmlinux_path};
 
 /// Modules of 6.1 that 6.12 no longer builds as modules.
 const REMOVED: [&str; 3] = ["fscache.ko", "fuse.ko", "ipt_CLUSTERIP.ko"];
+
+/// The sizes a comparison gives a delta of, as (field, what).
+const SIZE_FIELDS: [(&str, &str); 4] = [
+    ("split", "bytes"),
+    ("split", "types"),
+    ("full", "bytes"),
+    ("full", "types"),
+];
 
 fn scratch() -> PathBuf {
     let dir = std::env::temp_dir().join(format!("btfscope-compare-{}", std::process::id()));
@@ -205,15 +214,7 @@ fn every_delta_is_the_difference_of_the_reports() {
         }
         let (o, n) = (o.unwrap_or(&zero), n.unwrap_or(&zero));
         let d = &m["delta"];
-        for (i, (field, what)) in [
-            ("split", "bytes"),
-            ("split", "types"),
-            ("full", "bytes"),
-            ("full", "types"),
-        ]
-        .into_iter()
-        .enumerate()
-        {
+        for (i, (field, what)) in SIZE_FIELDS.into_iter().enumerate() {
             let want = num(&n[field][what]) - num(&o[field][what]);
             assert_eq!(
                 num(&d[format!("{field}_{what}")]),
@@ -232,15 +233,7 @@ fn every_delta_is_the_difference_of_the_reports() {
     let t = &c["totals"];
     assert_eq!(t["old"], old["totals"]);
     assert_eq!(t["new"], new["totals"]);
-    for (i, (field, what)) in [
-        ("split", "bytes"),
-        ("split", "types"),
-        ("full", "bytes"),
-        ("full", "types"),
-    ]
-    .into_iter()
-    .enumerate()
-    {
+    for (i, (field, what)) in SIZE_FIELDS.into_iter().enumerate() {
         let want = num(&new["totals"][field][what]) - num(&old["totals"][field][what]);
         assert_eq!(num(&t["delta"][format!("{field}_{what}")]), want);
         assert_eq!(
@@ -379,19 +372,12 @@ fn a_modules_type_diff_names_the_functions_it_gained_and_lost() {
     let Some(k) = kernels() else { return };
     let old_module = kernel::files_under(&modules_dir(), "/lockd.ko").remove(0);
     let new_module = k.new_modules.join("lockd.ko.xz");
-    let out = succeed(
-        btfscope(["compare", "--module", "lockd"])
-            .arg(&k.old_json)
-            .arg(&k.new_json)
-            .arg("--old-files")
-            .arg(vmlinux_path())
-            .arg("--old-files")
-            .arg(modules_dir())
-            .arg("--new-files")
-            .arg(&k.new_vmlinuz)
-            .arg("--new-files")
-            .arg(&k.new_modules),
-    );
+    let (vmlinux, modules) = (vmlinux_path(), modules_dir());
+    let out = succeed(&mut compare_lockd(
+        [&k.old_json, &k.new_json],
+        &[&vmlinux, &modules],
+        &[&k.new_vmlinuz, &k.new_modules],
+    ));
     let text = String::from_utf8(out.stdout).unwrap();
     let listed = |sign: char| -> BTreeSet<String> {
         text.lines()
@@ -408,48 +394,45 @@ fn a_modules_type_diff_names_the_functions_it_gained_and_lost() {
     assert!(!listed('+').is_empty());
 
     // Against itself: nothing added, removed or changed.
-    let out = succeed(
-        btfscope(["compare", "--module", "lockd"])
-            .arg(&k.old_json)
-            .arg(&k.old_json)
-            .arg("--old-files")
-            .arg(vmlinux_path())
-            .arg("--old-files")
-            .arg(modules_dir())
-            .arg("--new-files")
-            .arg(vmlinux_path())
-            .arg("--new-files")
-            .arg(modules_dir()),
-    );
+    let out = succeed(&mut compare_lockd(
+        [&k.old_json, &k.old_json],
+        &[&vmlinux, &modules],
+        &[&vmlinux, &modules],
+    ));
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("0 removed, 0 added, 0 changed"), "{text}");
 
     // Files that are not the report's are refused, naming the file.
-    let out = btfscope(["compare", "--module", "lockd"])
-        .arg(&k.old_json)
-        .arg(&k.new_json)
-        .arg("--old-files")
-        .arg(&k.new_vmlinuz) // not the old report's vmlinux: wrong name
-        .arg("--new-files")
-        .arg(&k.new_vmlinuz)
-        .arg("--new-files")
-        .arg(&k.new_modules)
-        .output()
-        .unwrap();
+    // Not the old report's vmlinux: the wrong name.
+    let out = compare_lockd(
+        [&k.old_json, &k.new_json],
+        &[&k.new_vmlinuz],
+        &[&k.new_vmlinuz, &k.new_modules],
+    )
+    .output()
+    .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("vmlinux-6.1.0-55 (named by"));
     let fake = scratch().join("fake");
     std::fs::create_dir_all(&fake).unwrap();
     std::fs::write(fake.join("vmlinux-6.1.0-55"), b"not it").unwrap();
-    let out = btfscope(["compare", "--module", "lockd"])
-        .arg(&k.old_json)
-        .arg(&k.new_json)
-        .arg("--old-files")
-        .arg(&fake)
+    let out = compare_lockd([&k.old_json, &k.new_json], &[&fake], &[])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("sha256 differs"));
+}
+
+/// `btfscope compare --module lockd OLD NEW`, each side's files given.
+fn compare_lockd(reports: [&Path; 2], old_files: &[&Path], new_files: &[&Path]) -> Command {
+    let mut cmd = btfscope(["compare", "--module", "lockd"]);
+    cmd.args(reports);
+    for (flag, files) in [("--old-files", old_files), ("--new-files", new_files)] {
+        for f in files {
+            cmd.arg(flag).arg(f);
+        }
+    }
+    cmd
 }
 
 /// Runs compare on `old` against a good report; returns stderr, checking

@@ -2,6 +2,7 @@
 // localhost port, drive /usr/bin/chromium through playwright-core with a
 // fresh profile, record every request the page makes.
 
+import test from 'node:test';
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -87,6 +88,26 @@ export async function openSession(problems) {
     server.stop();
   };
   return { server, browser, page, requests, close };
+}
+
+/**
+ * A test file's page session: opened before its tests, closed after them.
+ * `opened(session)` gets openSession's { server, browser, page, requests }
+ * and `dir`, a fresh scratch folder (removed after the tests) named after
+ * `scratch`, once the page shows `view` (if given); it is awaited.
+ */
+export function pageSession(problems, { view, scratch } = {}, opened = () => {}) {
+  let session = null;
+  test.before(async () => {
+    session = await openSession(problems);
+    if (scratch) session.dir = mkdtempSync(join(tmpdir(), `btfscope-${scratch}-`));
+    if (view) await session.page.goto(`${session.server.url}#view=${view}`);
+    await opened(session);
+  });
+  test.after(async () => {
+    await session?.close();
+    if (session?.dir) rmSync(session.dir, { recursive: true, force: true });
+  });
 }
 
 /** `btfscope report --json` over `modules` on `base`: its module rows by name. */

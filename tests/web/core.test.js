@@ -9,33 +9,20 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 
-import { ROOT, CLI, openSession, screenshotPath } from './browser.js';
+import { ROOT, CLI, pageSession, screenshotPath } from './browser.js';
 
 const CACHE = join(homedir(), '.cache/btfscope');
 const BPFTOOL = join(CACHE, 'bpftool-7.5/bpftool');
 const K61 = join(CACHE, 'vmlinux-6.1.0-55');
 const COMPAT = join(CACHE, 'compat');
 
-let server;
-let page;
-let close;
-let dir;
+let server, page, dir;
 const problems = [];
-
-test.before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'btfscope-core-'));
-  ({ server, page, close } = await openSession(problems));
-  await page.goto(`${server.url}#view=core`);
-});
-
-test.after(async () => {
-  await close?.();
-  rmSync(dir, { recursive: true, force: true });
-});
+pageSession(problems, { view: 'core', scratch: 'core' }, (s) => ({ server, page, dir } = s));
 
 function programs() {
   writeFileSync(join(dir, 'vmlinux.h'), execFileSync(BPFTOOL, ['btf', 'dump', 'file', K61, 'format', 'c'], { maxBuffer: 1 << 28 }));

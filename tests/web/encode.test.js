@@ -7,11 +7,11 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 
-import { ROOT, CLI, openSession, screenshotPath } from './browser.js';
+import { ROOT, CLI, pageSession, screenshotPath } from './browser.js';
 
 const SAMPLE_C = join(ROOT, 'tests/encode/sample.c');
 // The sample's vmlinux BTF: that of the Debian kernel whose debug modules
@@ -19,24 +19,12 @@ const SAMPLE_C = join(ROOT, 'tests/encode/sample.c');
 const SAMPLE_BASE = join(ROOT, 'tests/fixtures/vmlinux.btf.xz');
 const DEBUG_MODULE = join(homedir(), '.cache/btfscope/dbg/modules/e1000e.ko');
 
-let server;
-let page;
-let requests;
-let close;
-let dir;
+let server, page, requests, dir;
 const problems = []; // console errors, page errors, CSP violations
-
-test.before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'btfscope-encode-'));
-  ({ server, page, requests, close } = await openSession(problems));
-  // The Encode view, with the built-in sample (whose vmlinux is the base) loaded.
-  await page.goto(`${server.url}#view=encode`);
+// The Encode view, with the built-in sample (whose vmlinux is the base) loaded.
+pageSession(problems, { view: 'encode', scratch: 'encode' }, async (s) => {
+  ({ server, page, requests, dir } = s);
   await page.waitForSelector('body[data-phase=done]', { timeout: 60000 });
-});
-
-test.after(async () => {
-  await close?.();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 /** sample.c compiled by gcc with debug info into `name` under the test's directory. */

@@ -10,26 +10,16 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { ROOT, CLI, openSession, screenshotPath } from './browser.js';
+import { ROOT, CLI, pageSession, screenshotPath } from './browser.js';
 
 const FIXTURES = join(ROOT, 'tests/fixtures');
 const SAMPLE_BASE = join(FIXTURES, 'vmlinux.btf.xz');
 const SAMPLE_MODULES = ['nfs.btf.xz', 'mlx5_core.btf.xz'].map((f) => join(FIXTURES, f));
 const SAMPLE = [SAMPLE_BASE, ...SAMPLE_MODULES];
 
-let server;
-let browser;
-let page;
-let close;
+let server, page;
 const problems = []; // console errors, page errors, CSP violations
-
-test.before(async () => {
-  ({ server, browser, page, close } = await openSession(problems));
-});
-
-test.after(async () => {
-  await close?.();
-});
+pageSession(problems, {}, (s) => ({ server, page } = s));
 
 const done = (timeout = 60000) => page.waitForSelector('body[data-phase=done]:not([data-hashes=pending])', { timeout });
 const scratch = () => mkdtempSync(join(tmpdir(), 'btfscope-report-'));

@@ -9,31 +9,19 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { ROOT, CLI, openSession, screenshotPath } from './browser.js';
+import { ROOT, CLI, pageSession, screenshotPath } from './browser.js';
 
 const CASES = join(ROOT, 'src/dedup/cases');
 const caseNames = readdirSync(CASES).filter((f) => f.endsWith('.spec') && !f.endsWith('.base.spec')).map((f) => f.slice(0, -5));
 
-let server;
-let page;
-let close;
-let dir;
+let server, page, dir;
 const problems = [];
-
-test.before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'btfscope-teach-'));
-  ({ server, page, close } = await openSession(problems));
-  await page.goto(`${server.url}#view=teach`);
+pageSession(problems, { view: 'teach', scratch: 'teach' }, async (s) => {
+  ({ server, page, dir } = s);
   await page.waitForSelector('#teach-case option[value=struct-cycle]', { state: 'attached', timeout: 60000 });
-});
-
-test.after(async () => {
-  await close?.();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 /** sha256 of what `btfscope dedup` writes for case `name` (built with `btfscope build`). */

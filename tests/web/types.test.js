@@ -11,25 +11,16 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { ROOT, CLI, openSession, screenshotPath } from './browser.js';
+import { ROOT, CLI, pageSession, screenshotPath } from './browser.js';
 
 const FIXTURES = join(ROOT, 'tests/fixtures');
 const VMLINUX = join(FIXTURES, 'vmlinux.btf.xz');
 const NFS = join(FIXTURES, 'nfs.btf.xz');
 
-let server;
-let page;
-let close;
+let server, page;
 const problems = []; // console errors, page errors, CSP violations
-
-test.before(async () => {
-  ({ server, page, close } = await openSession(problems));
-});
-
-test.after(async () => {
-  await close?.();
-  assert.deepEqual(problems, []);
-});
+pageSession(problems, {}, (s) => ({ server, page } = s));
+test.after(() => assert.deepEqual(problems, []));
 
 const cli = (...args) => execFileSync(CLI, args, { maxBuffer: 1 << 30 });
 const cliText = (...args) => cli(...args).toString('utf8');
