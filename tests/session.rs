@@ -6,10 +6,12 @@ use std::path::PathBuf;
 
 use btfscope::analyze::explain::Verdict;
 use btfscope::analyze::full::BtfSize;
+use btfscope::analyze::graph::{self, GraphView};
 use btfscope::analyze::report::{
     assemble, check, report, sha256_hex, verify, BaseResult, InputFile, NamedInput, Options,
 };
 use btfscope::analyze::session::Session;
+use btfscope::intake::Input;
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -65,17 +67,35 @@ fn session_rows_are_the_reports_rows() {
         assert_eq!(&row.result, want);
     }
 
-    // The explainer runs on the same indexed base; the modules kept are
-    // no longer needed for it.
-    session.forget_modules();
-    let x = session.explain(&fixture("nfs.btf.xz")).unwrap();
+    // The explainer and the type graph run on the same indexed base and
+    // the BTF the quick pass kept.
+    let x = session.explain(3).unwrap();
     let module = x
         .findings
         .iter()
         .find(|f| f.name == "struct module")
         .unwrap();
     assert!(matches!(module.verdict, Verdict::Identical { .. }));
-    let err = session.analyze(vec!["nfs.btf.xz".into()], vec![3]).unwrap();
+    let nfs = fixture("nfs.btf.xz");
+    Input::open(&nfs)
+        .unwrap()
+        .with_btf(session.base(), |btf| {
+            let hub = graph::hub(btf).unwrap();
+            assert_eq!(
+                btf.name(btf.type_by_id(hub).unwrap().name_off()),
+                "nfs_page"
+            );
+            let start = session.graph(3, GraphView::Start(None)).unwrap();
+            assert_eq!(start.root, Some(hub));
+            assert_eq!(start.own_types, btf.local_len());
+            assert_eq!(start.graph, graph::rooted(btf, hub, graph::START_DEPTH));
+            let whole = session.graph(3, GraphView::Whole).unwrap();
+            assert_eq!(whole.graph, graph::split_graph(btf));
+            assert!(start.graph.nodes.len() * 10 < whole.graph.nodes.len());
+            Ok(())
+        })
+        .unwrap();
+    let err = session.analyze(vec!["nfs.btf.xz".into()], vec![5]).unwrap();
     assert!(err[0]
         .as_ref()
         .unwrap_err()

@@ -1,12 +1,14 @@
 //! The type graph of a split BTF: its own types, the base types they refer
-//! to, and the references between them. Small enough to draw; a base node
-//! can be expanded on demand with [`neighbours`], and [`rooted`] keeps
-//! what one type reaches within a depth. JSON is the serde form (for the
-//! page), [`Graph::to_dot`] Graphviz (for slides).
+//! to, and the references between them. A node can be expanded on demand
+//! with [`neighbours`], and [`rooted`] keeps what one type reaches within a
+//! depth. A whole module's graph has thousands of nodes: a drawing starts
+//! from one type's neighbourhood ([`view`] with [`GraphView::Start`]), by
+//! default the module's [`hub`]. JSON is the serde form (for the page),
+//! [`Graph::to_dot`] Graphviz (for slides).
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::btf::read::kind_label;
 use crate::btf::types::TypeId;
@@ -32,6 +34,58 @@ pub struct Graph {
     /// the one reference of a pointer, typedef, const …, "return" for a
     /// prototype's return type).
     pub edge_labels: Vec<String>,
+}
+
+/// Which part of a split BTF's graph to draw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GraphView {
+    /// What a type (by default the [`hub`]) reaches in [`START_DEPTH`]
+    /// references; the whole graph if the BTF has no named struct or union.
+    Start(Option<TypeId>),
+    /// One type and what it refers to ([`neighbours`]).
+    Expand(TypeId),
+    /// Every type the BTF holds and the base types they use ([`split_graph`]).
+    Whole,
+}
+
+/// References a drawing's start follows from its root: through a pointer
+/// to the struct it points at.
+pub const START_DEPTH: u32 = 2;
+
+/// A part of a split BTF's graph, with what it is centred on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GraphPart {
+    /// The type the part starts from or expands (`None`: the whole graph).
+    pub root: Option<TypeId>,
+    /// How many types the split BTF holds itself (the whole graph's
+    /// module nodes).
+    pub own_types: usize,
+    #[serde(flatten)]
+    pub graph: Graph,
+}
+
+/// The part of `btf`'s graph that `view` asks for. A start root that is
+/// not a type of `btf` falls back to the hub.
+pub fn view(btf: &Btf, view: GraphView) -> GraphPart {
+    let (root, graph) = match view {
+        GraphView::Start(root) => {
+            match root
+                .filter(|&id| id != 0 && btf.type_by_id(id).is_some())
+                .or_else(|| hub(btf))
+            {
+                Some(root) => (Some(root), rooted(btf, root, START_DEPTH)),
+                None => (None, split_graph(btf)),
+            }
+        }
+        GraphView::Expand(id) => (Some(id), neighbours(btf, id)),
+        GraphView::Whole => (None, split_graph(btf)),
+    };
+    GraphPart {
+        root,
+        own_types: btf.local_len(),
+        graph,
+    }
 }
 
 /// Every type `btf` holds itself, plus the base types they refer to directly.
@@ -294,5 +348,55 @@ mod tests {
                 .as_str()
         ));
         assert!(dot.starts_with("digraph btf {"));
+    }
+
+    #[test]
+    fn a_drawing_starts_from_the_hub_or_a_type() {
+        let mut b = BtfBuilder::new();
+        let int = b.add_int("int", 4, 1);
+        let base = b.finish();
+        let mut s = BtfBuilder::new_split(&base);
+        let leaf = s.add_struct("leaf", 4);
+        s.add_field("a", int, 0, 0).unwrap();
+        let hub_id = s.add_struct("hub", 4);
+        s.add_field("a", int, 0, 0).unwrap();
+        let p = s.add_ptr(hub_id);
+        let users: Vec<TypeId> = (0..3)
+            .map(|i| {
+                let u = s.add_struct(format!("user{i}").as_str(), 8);
+                s.add_field("h", p, 0, 0).unwrap();
+                u
+            })
+            .collect();
+        let split = s.finish();
+        assert_eq!(hub(&split), Some(hub_id), "three members point at it");
+
+        let start = view(&split, GraphView::Start(None));
+        assert_eq!(start.root, Some(hub_id));
+        assert_eq!(start.own_types, 6);
+        let ids: Vec<TypeId> = start.graph.nodes.iter().map(|n| n.id).collect();
+        assert_eq!(ids, [int, hub_id]);
+        assert_eq!(start.graph.edge_labels, ["a"]);
+
+        // A user reaches the hub through its pointer: two references.
+        let from = view(&split, GraphView::Start(Some(users[1])));
+        assert_eq!(from.root, Some(users[1]));
+        let ids: Vec<TypeId> = from.graph.nodes.iter().map(|n| n.id).collect();
+        assert_eq!(ids, [hub_id, p, users[1]]);
+        for bad in [0, 999] {
+            assert_eq!(view(&split, GraphView::Start(Some(bad))).root, Some(hub_id));
+        }
+        assert_eq!(view(&split, GraphView::Whole).graph, split_graph(&split));
+        assert_eq!(
+            view(&split, GraphView::Expand(leaf)).graph,
+            neighbours(&split, leaf)
+        );
+
+        // Nothing named to start from: the whole graph.
+        let mut s = BtfBuilder::new_split(&base);
+        s.add_ptr(int);
+        let bare = s.finish();
+        let start = view(&bare, GraphView::Start(None));
+        assert_eq!((start.root, start.graph), (None, split_graph(&bare)));
     }
 }

@@ -12,8 +12,9 @@
 //!   FULL measured, kinds) and its re-deduplicated sizes, as
 //!   [`AnalyzedModule`]; [`Session::fulls`]: the FULL BTFs themselves,
 //!   for their hashes.
-//! - [`Session::graph`], [`Session::explain`]: one module on the same
-//!   parsed base and indexes.
+//! - [`Session::graph`], [`Session::explain`]: a kept module's type graph
+//!   (a part of it: [`GraphView`]) and the explainer's findings, on the
+//!   same parsed base and indexes.
 //! - [`Session::set_target`] and [`Session::compat`]: would modules
 //!   relocate onto another kernel.
 //!
@@ -29,11 +30,11 @@ use serde::Serialize;
 
 use super::explain::{Explainer, Explanation};
 use super::full::{full_split, FullIndex};
-use super::graph::{neighbours, split_graph, Graph};
+use super::graph::{self, GraphPart, GraphView};
 use super::report::{unhashed_row, ModuleResult};
 use super::resplit::{split_sizes, RedupSizes};
 use super::stat::{stat, Stat};
-use crate::btf::{Btf, TypeId};
+use crate::btf::Btf;
 use crate::dedup::BaseIndex;
 use crate::distill::{check_module, CompatReport, TargetIndex};
 use crate::error::{Error, ErrorKind, Result};
@@ -198,26 +199,15 @@ impl Session {
             .collect())
     }
 
-    /// Drops the modules kept so far: the session stays for graphs and
-    /// the explainer, on the same parsed and indexed base.
-    pub fn forget_modules(&mut self) {
-        self.kept = HashMap::new();
+    /// The part `view` asks for of the type graph of the module kept under
+    /// `key`, on the base: its own types and the base types they use.
+    pub fn graph(&self, key: u32, view: GraphView) -> Result<GraphPart> {
+        Input::open(self.kept(key)?)?.with_btf(self.base(), |btf| Ok(graph::view(btf, view)))
     }
 
-    /// The type graph of `module` on the base: its own types and the base
-    /// types they use; with `expand`, only that type and what it refers to.
-    pub fn graph(&self, module: &[u8], expand: Option<TypeId>) -> Result<Graph> {
-        Input::open(module)?.with_btf(self.base(), |btf| {
-            Ok(match expand {
-                Some(id) => neighbours(btf, id),
-                None => split_graph(btf),
-            })
-        })
-    }
-
-    /// The explainer on `module`: every type that duplicates or almost
-    /// duplicates a base type, with its verdict.
-    pub fn explain(&mut self, module: &[u8]) -> Result<Explanation> {
+    /// The explainer on the module kept under `key`: every type that
+    /// duplicates or almost duplicates a base type, with its verdict.
+    pub fn explain(&mut self, key: u32) -> Result<Explanation> {
         self.index_base()?;
         let Some(Base::Indexed(indexed)) = &self.base else {
             return Err(Error::new(
@@ -226,7 +216,7 @@ impl Session {
             ));
         };
         let explainer = Explainer::new(&indexed.borrow_dependent().dedup)?;
-        Input::open(module)?.with_btf(self.base(), |btf| explainer.explain(btf))
+        Input::open(self.kept(key)?)?.with_btf(self.base(), |btf| explainer.explain(btf))
     }
 
     /// Sets the kernel [`compat`](Self::compat) relocates onto: a vmlinux,
@@ -306,7 +296,9 @@ impl Session {
         })
     }
 
-    pub(crate) fn kept(&self, key: u32) -> Result<&[u8]> {
+    /// The BTF [`shipped`](Self::shipped) kept under `key`: the module's
+    /// `.BTF`, or the whole file when it carries a distilled base.
+    pub fn kept(&self, key: u32) -> Result<&[u8]> {
         self.kept.get(&key).map(Vec::as_slice).ok_or_else(|| {
             Error::new(
                 ErrorKind::Usage,

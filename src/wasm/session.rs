@@ -86,23 +86,22 @@ impl Session {
         to_js(&BaseResult::of(name, base))
     }
 
-    /// Drops the modules kept by `shipped`; the base stays, parsed and
-    /// indexed, for `graph` and `explain`.
-    #[wasm_bindgen(js_name = forgetModules)]
-    pub fn forget_modules(&mut self) {
-        self.core.forget_modules();
+    /// A part of the type graph of the module `shipped` kept under `key`:
+    /// `view` is `{ start: id | null }` (what a type, by default the
+    /// module's hub, reaches), `{ expand: id }` (a type and what it refers
+    /// to) or `"whole"`; the answer has the graph's `nodes`, `edges`,
+    /// `edge_labels`, its `root` and the module's `own_types`.
+    pub fn graph(&self, key: u32, view: JsValue) -> Result<JsValue, JsError> {
+        let view =
+            serde_wasm_bindgen::from_value(view).map_err(|e| JsError::new(&e.to_string()))?;
+        to_js(&self.core.graph(key, view)?)
     }
 
-    /// The type graph of `module` on the base: its own types and the base
-    /// types they use; with `expand`, only that type and what it refers to.
-    pub fn graph(&self, module: &[u8], expand: Option<u32>) -> Result<JsValue, JsError> {
-        to_js(&self.core.graph(module, expand)?)
-    }
-
-    /// The explainer on `module`: every type that duplicates or almost
-    /// duplicates a base type, with its verdict, also in words (`text`).
-    pub fn explain(&mut self, module: &[u8]) -> Result<JsValue, JsError> {
-        let x = self.core.explain(module)?;
+    /// The explainer on the module `shipped` kept under `key`: every type
+    /// that duplicates or almost duplicates a base type, with its verdict,
+    /// also in words (`text`).
+    pub fn explain(&mut self, key: u32) -> Result<JsValue, JsError> {
+        let x = self.core.explain(key)?;
         to_js(&Explained {
             counts: x.counts,
             redup_saved_bytes: x.redup_saved_bytes,

@@ -13,14 +13,14 @@ use crate::analyze::report::{report, NamedInput, Options as ReportOptions};
 use crate::encode::Options;
 
 const VMLINUX: &[u8] = include_bytes!("../../tests/fixtures/vmlinux.btf.xz");
-const NFS: &[u8] = include_bytes!("../../tests/fixtures/nfs.btf.xz");
+pub(super) const NFS: &[u8] = include_bytes!("../../tests/fixtures/nfs.btf.xz");
 const MLX5: &[u8] = include_bytes!("../../tests/fixtures/mlx5_core.btf.xz");
 
-fn get(value: &JsValue, key: &str) -> JsValue {
+pub(super) fn get(value: &JsValue, key: &str) -> JsValue {
     Reflect::get(value, &key.into()).unwrap()
 }
 
-fn number(value: &JsValue, key: &str) -> f64 {
+pub(super) fn number(value: &JsValue, key: &str) -> f64 {
     get(value, key).as_f64().unwrap()
 }
 
@@ -54,6 +54,14 @@ fn analyze(session: &mut Session, files: &[&[u8]]) -> Vec<JsValue> {
 
 fn on_vmlinux() -> Session {
     Session::new(Some(VMLINUX.to_vec())).unwrap()
+}
+
+/// A session on vmlinux that read nfs (kept under key 0).
+pub(super) fn with_nfs() -> Session {
+    let mut session = on_vmlinux();
+    let files: Array = [Uint8Array::from(NFS)].into_iter().collect();
+    session.shipped(vec![0], files).unwrap();
+    session
 }
 
 #[wasm_bindgen_test]
@@ -145,7 +153,7 @@ fn a_broken_base_is_refused() {
 
 #[wasm_bindgen_test]
 fn the_explainer_finds_nfs_stale_struct_module() {
-    let x = on_vmlinux().explain(NFS).unwrap();
+    let x = with_nfs().explain(0).unwrap();
     assert!(number(&get(&x, "counts"), "identical") >= 1.0);
     let module = Array::from(&get(&x, "findings"))
         .iter()
@@ -160,12 +168,23 @@ fn the_explainer_finds_nfs_stale_struct_module() {
 }
 
 #[wasm_bindgen_test]
-fn type_graph_of_a_module_and_an_expanded_base_type() {
-    let session = on_vmlinux();
-    let g = session.graph(NFS, None).unwrap();
-    let nodes = Array::from(&get(&g, "nodes"));
-    let edges = Array::from(&get(&g, "edges"));
-    assert!(nodes.length() > 100 && edges.length() > nodes.length());
+fn type_graph_of_a_module_from_its_hub_whole_and_an_expanded_base_type() {
+    let session = with_nfs();
+    let view = |v: &str| js_sys::JSON::parse(v).unwrap();
+    let start = session.graph(0, view(r#"{"start":null}"#)).unwrap();
+    let root = number(&start, "root");
+    let nodes = Array::from(&get(&start, "nodes"));
+    assert!(
+        nodes.length() > 1 && nodes.length() < 200,
+        "{}",
+        nodes.length()
+    );
+    assert!(nodes.iter().any(|n| number(&n, "id") == root));
+    let whole = session.graph(0, "whole".into()).unwrap();
+    let nodes = Array::from(&get(&whole, "nodes"));
+    let edges = Array::from(&get(&whole, "edges"));
+    assert!(nodes.length() > 1000 && edges.length() > nodes.length());
+    assert!(get(&whole, "root").is_null());
     let base_node = nodes
         .iter()
         .find(|n| get(n, "base") == true)
@@ -173,9 +192,16 @@ fn type_graph_of_a_module_and_an_expanded_base_type() {
     let id = number(&base_node, "id") as u32;
     assert!(id < 100_800);
 
-    let expanded = session.graph(NFS, Some(id)).unwrap();
+    let expanded = session
+        .graph(0, view(&format!(r#"{{"expand":{id}}}"#)))
+        .unwrap();
     let first = Array::from(&get(&expanded, "nodes")).get(0);
     assert_eq!(number(&first, "id") as u32, id);
+    assert!(session.graph(0, view(r#"{"nonsense":1}"#)).is_err());
+    assert!(
+        session.graph(1, "whole".into()).is_err(),
+        "nothing kept under 1"
+    );
 }
 
 #[wasm_bindgen_test]

@@ -2,7 +2,9 @@
 // tests/fixtures), in headless chromium: search, a type's C text against
 // `btfscope dump --format c`, its layout against `btfscope layout -C`,
 // the vmlinux.h and module header downloads against the CLI's bytes,
-// referrers, deep links. Screenshots go to target/web-artifacts/.
+// referrers, deep links; a module's type graph starting from a type's
+// neighbourhood, against `btfscope graph --root --depth 2`. Screenshots go
+// to target/web-artifacts/.
 // Run: scripts/test-web.sh (needs scripts/build-web.sh and the release CLI).
 
 import test from 'node:test';
@@ -131,4 +133,52 @@ test('a module header is the module on its base, as dump -B --format c', async (
   assert.equal(download.suggestedFilename(), 'nfs.h');
   const bytes = readFileSync(await download.path());
   assert.ok(bytes.equals(cli('dump', NFS, '-B', VMLINUX, '--format', 'c')), 'nfs.h differs from the CLI');
+});
+
+/** `btfscope graph` of nfs on vmlinux, as JSON: `root` and `depth`, or the whole graph. */
+function cliGraph(root, depth) {
+  const args = root === undefined ? [] : ['--root', String(root), '--depth', String(depth)];
+  return JSON.parse(cliText('graph', NFS, '-B', VMLINUX, ...args, '--format', 'json'));
+}
+
+/** Waits for the module graph to show `root` (`KIND name`, '' for none) and resolves to its node count. */
+async function graphFrom(root) {
+  await page.waitForFunction((r) => document.body.dataset.graphRoot === r, root);
+  return Number(await page.evaluate(() => document.body.dataset.graphNodes));
+}
+
+test('a module graph starts from its hub, two references deep; a type at the edge expands; all on request', async () => {
+  await page.goto('about:blank');
+  await page.goto(`${server.url}#view=module&module=sample%2Fnfs.btf.xz`);
+  // nfs's hub: the named struct its own types use most (tests/session.rs).
+  const start = cliGraph('nfs_page', 2);
+  assert.equal(await graphFrom('STRUCT nfs_page'), start.nodes.length);
+  assert.ok(start.nodes.length <= 150, `${start.nodes.length} nodes: a readable start`);
+  assert.match(await page.textContent('#graph-note'), /^What struct nfs_page \[\d+\] reaches in two references: \d+ module types \(blue\)/);
+  await page.screenshot({ path: screenshotPath('graph-start') });
+
+  // A type drawn but not followed (no edge leaves it) that refers to others:
+  // picked by a link, it adds what it refers to.
+  const followed = new Set(start.edges.map(([from]) => from));
+  const drawn = new Set(start.nodes.map((n) => n.id));
+  const edge = start.nodes.find((n) => !followed.has(n.id) && cliGraph(n.id, 1).edges.length > 0);
+  const added = cliGraph(edge.id, 1).nodes.filter((n) => !drawn.has(n.id)).length;
+  await page.goto(`${server.url}#view=module&module=sample%2Fnfs.btf.xz&type=${edge.id}`);
+  await page.waitForFunction((id) => document.getElementById('graph-note').textContent.startsWith(`[${id}] `) && /expanded/.test(document.getElementById('graph-note').textContent), edge.id);
+  assert.match(await page.textContent('#graph-note'), new RegExp(`· expanded: ${added} more types`));
+
+  await page.click('#graph-whole');
+  assert.equal(await graphFrom(''), cliGraph().nodes.length);
+  assert.equal(await page.locator('#graph-whole').count(), 0);
+});
+
+test('a module type in the Types view opens its neighbourhood in the module graph', async () => {
+  await openTypes('#view=types&type=nfs_inode');
+  await detailOf('STRUCT', 'nfs_inode');
+  await page.click('#types-graph');
+  const expected = cliGraph('nfs_inode', 2);
+  assert.equal(await graphFrom('STRUCT nfs_inode'), expected.nodes.length);
+  const id = expected.nodes.find((n) => n.name === 'nfs_inode' && !n.base).id;
+  assert.match(page.url(), new RegExp(`#view=module&module=sample%2Fnfs\\.btf\\.xz&type=${id}$`));
+  await page.screenshot({ path: screenshotPath('graph-from-types') });
 });

@@ -1,7 +1,7 @@
-// The split type graph of one module, drawn with cytoscape (canvas, copes
-// with thousands of nodes). Split types and the base types they use get
-// different colours; clicking a base type asks the core for what it refers
-// to and adds that around it.
+// The split type graph of one module, or a part of it, drawn with
+// cytoscape (canvas, copes with thousands of nodes). Split types and the
+// base types they use get different colours; clicking a type whose
+// references are not drawn yet asks the core for them and adds them around it.
 
 import cytoscape from 'cytoscape';
 
@@ -83,7 +83,7 @@ function elements(graph, existing) {
 }
 
 export class TypeGraph {
-  /** onPick(node data) when a node is tapped; onExpand(id) for base nodes. */
+  /** onPick(node data) when a node is tapped; onExpand(id) for nodes whose references are not drawn. */
   constructor(container, { onPick, onExpand }) {
     this.cy = cytoscape({
       container,
@@ -93,7 +93,7 @@ export class TypeGraph {
       maxZoom: 4,
       boxSelectionEnabled: false,
     });
-    this.expanded = new Set();
+    this.expanded = new Set(); // ids (text) whose references are drawn
     this.onPick = onPick;
     this.onExpand = onExpand;
     this.cy.on('tap', 'node', (event) => this.pick(event.target));
@@ -102,7 +102,7 @@ export class TypeGraph {
     });
   }
 
-  /** Selects a node (or the type `id`): its neighbours stand out, a base type is expanded. */
+  /** Selects a node (or the type `id`): its neighbours stand out, its references are added. */
   pick(node) {
     const target = typeof node === 'number' ? this.cy.getElementById(String(node)) : node;
     if (target.empty()) return false;
@@ -112,7 +112,7 @@ export class TypeGraph {
     target.select();
     this.highlight(target);
     this.onPick(data);
-    if (data.base && !this.expanded.has(data.id)) {
+    if (!this.expanded.has(data.id)) {
       this.expanded.add(data.id);
       this.onExpand(Number(data.id));
     }
@@ -127,8 +127,14 @@ export class TypeGraph {
     });
   }
 
+  /** Whether type `id` is drawn. */
+  has(id) {
+    return !this.cy.getElementById(String(id)).empty();
+  }
+
+  /** Draws `graph`; a type with references in it has all of them there (the core's parts keep them whole). */
   show(graph) {
-    this.expanded.clear();
+    this.expanded = new Set(graph.edges.map(([from]) => String(from)));
     this.cy.elements().remove();
     if (graph.nodes.length <= FORCE_LAYOUT_LIMIT) {
       this.cy.add(elements(graph));

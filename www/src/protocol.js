@@ -64,8 +64,14 @@ export const request = {
    * those to analyse one at a time.
    */
   run: (files, base, resume = null) => ({ type: REQUEST.RUN, files, base, resume }),
-  /** `key` comes back in the replies; `expand`: a base type's id to add, or null. */
-  graph: (key, base, module, expand) => ({ type: REQUEST.GRAPH, key, base, module, expand }),
+  /**
+   * A part of a module's type graph, from the last run's session: `module`
+   * is the file's index (its BTF is kept under it); `view` { start: id or
+   * null } (what a type, by default the module's hub, reaches), { expand:
+   * id } or 'whole'; `explain`: the explainer's findings too. `key` comes
+   * back in the replies.
+   */
+  graph: (key, module, view, explain) => ({ type: REQUEST.GRAPH, key, module, view, explain }),
   /** `modules`: [{ index, file }] built for `base`, relocated onto `target`. */
   compat: (base, target, modules) => ({ type: REQUEST.COMPAT, base, target, modules }),
   encode: (file, base, features) => ({ type: REQUEST.ENCODE, file, base, features }),
@@ -110,7 +116,8 @@ export const reply = {
   passDone: (pass) => ({ type: REPLY.PASS_DONE, pass }),
   hashes: (indexes, hashes) => ({ type: REPLY.HASHES, indexes, hashes }),
   done: (memoryBytes) => ({ type: REPLY.DONE, memoryBytes }),
-  graph: (key, expand, graph) => ({ type: REPLY.GRAPH, key, expand, graph }),
+  /** `graph`: the core's { nodes, edges, edge_labels, root, own_types }. */
+  graph: (key, view, graph) => ({ type: REPLY.GRAPH, key, view, graph }),
   /** Either `explanation` or `error`. */
   explain: (key, explanation, error) => ({ type: REPLY.EXPLAIN, key, explanation, error }),
   compatRows: (indexes, outcomes) => ({ type: REPLY.COMPAT_ROWS, indexes, outcomes }),

@@ -1,19 +1,24 @@
 // The Module detail view (`#view=module&module=PATH&type=ID`): a module's
 // figures and kinds, the explainer's findings against vmlinux, and its type
-// graph (graph.js, loaded when first shown).
+// graph (graph.js, loaded when first shown). The graph starts from type ID's
+// neighbourhood, or the module's hub (the struct its own types use most):
+// a whole module is thousands of nodes; a button draws them all.
 
 import { core, listen, listenErrors } from '../analysis.js';
 import { $, h, fill, fact } from '../dom.js';
 import { count } from '../format.js';
 import { kindTable } from '../kinds.js';
 import { REPLY, REQUEST, request } from '../protocol.js';
-import { state, ui, selectedRow, baseEntry, haveFiles } from '../state.js';
+import { state, ui, selectedRow, haveFiles } from '../state.js';
 import { writeState } from '../url.js';
 import { statusText } from './modules.js';
 import { registerView } from './registry.js';
 
 let graphView = null;
 let graphKey = null;
+let graphModule = null; // the file index of the module drawn (the session's key)
+let graphType = null; // the type of the URL the drawing was last asked to start from or pick
+let graphPart = null; // { root, own_types } of the drawing, if it is a part of the graph
 
 function renderDetail() {
   const row = selectedRow();
@@ -68,22 +73,32 @@ function renderExplain({ explanation, error }) {
   );
 }
 
-const baseFile = () => (baseEntry() ? baseEntry().file : null);
-
 function requestGraph(row) {
   const key = `${state.run ? state.run.id : 0}:${row.path}`;
-  if (key === graphKey) return;
-  const entry = state.files[row.index];
-  if (!row.split || !entry || !haveFiles()) {
+  if (key === graphKey) {
+    // A link to another type: picked if drawn, else the drawing starts again from it.
+    if (ui.type && graphView && ui.type !== graphType) {
+      graphType = ui.type;
+      if (!graphView.pick(ui.type)) askGraph({ start: ui.type });
+    }
+    return;
+  }
+  if (!row.split || !haveFiles()) {
     // Not (yet) drawable: asked again once the module has been read.
     fill($('graph-note'), haveFiles() ? '' : 'The type graph needs the files themselves; an imported report has only the figures.');
     if (graphView) graphView.show({ nodes: [], edges: [] });
     return;
   }
   graphKey = key;
-  fill($('graph-note'), 'Building the type graph…');
+  graphModule = row.index;
+  graphType = ui.type;
   fill($('detail-explain'), state.base ? h('p', { class: 'hint' }, 'Comparing the module\'s types with vmlinux…') : null);
-  core.send(request.graph(key, baseFile(), entry.file, null));
+  askGraph({ start: ui.type || null }, Boolean(state.base));
+}
+
+function askGraph(view, explain = false) {
+  if (view === 'whole' || view.expand === undefined) fill($('graph-note'), 'Building the type graph…');
+  core.send(request.graph(graphKey, graphModule, view, explain));
 }
 
 // cytoscape is most of the page's code: loaded when a graph is first shown.
@@ -93,30 +108,45 @@ function typeGraphView() {
     graphView = new TypeGraph($('graph'), {
       onPick: (n) => {
         ui.type = Number(n.id);
+        graphType = ui.type;
         writeState(ui);
-        fill($('graph-note'), typeNote(n));
+        note(typeNote(n));
       },
-      onExpand: (id) => core.send(request.graph(graphKey, baseFile(), state.files[selectedRow().index].file, id)),
+      onExpand: (id) => askGraph({ expand: id }),
     });
     return graphView;
   });
   return graphViewLoading;
 }
 
-listen(REPLY.GRAPH, async ({ key, expand, graph }) => {
-  const view = await typeGraphView();
+listen(REPLY.GRAPH, async ({ key, view, graph }) => {
+  const shown = await typeGraphView();
   if (key !== graphKey) return;
-  if (expand === null) {
-    view.show(graph);
+  if (view === 'whole' || view.expand === undefined) {
+    shown.show(graph);
+    const root = graph.nodes.find((n) => n.id === graph.root);
+    graphPart = root ? { root, own_types: graph.own_types } : null;
     const local = graph.nodes.filter((n) => !n.base).length;
-    fill($('graph-note'), `${count(local)} module types (blue) and ${count(graph.nodes.length - local)} base types they use (orange), ${count(graph.edges.length)} references. Scroll to zoom, drag to pan, click a type to see its neighbours; clicking an orange one adds what it refers to.`);
-    if (ui.type) view.pick(ui.type);
+    note(
+      root ? `What ${typeName(root)} reaches in two references: ` : '',
+      `${count(local)} module types (blue) and ${count(graph.nodes.length - local)} base types they use (orange), ${count(graph.edges.length)} references. Scroll to zoom, drag to pan, click a type to see its neighbours and add what it refers to.`,
+    );
+    if (ui.type) shown.pick(ui.type);
+    // For tests: what the drawing shows.
+    Object.assign(document.body.dataset, { graph: key, graphNodes: graph.nodes.length, graphRoot: root ? `${root.kind} ${root.name}` : '' });
   } else {
-    const added = view.expand(expand, graph);
-    const node = graph.nodes.find((n) => n.id === expand);
-    if (node) fill($('graph-note'), `${typeNote(node)} · expanded: ${count(added)} more types`);
+    const added = shown.expand(view.expand, graph);
+    const node = graph.nodes.find((n) => n.id === view.expand);
+    if (node) note(`${typeNote(node)} · expanded: ${count(added)} more types`);
   }
 });
+
+/** The graph's note: `text`, and while a part is drawn, the button that draws the whole graph. */
+function note(...text) {
+  fill($('graph-note'), text, graphPart && [' ', h('button', { type: 'button', id: 'graph-whole', onclick: () => askGraph('whole') }, `Draw all ${count(graphPart.own_types)} module types`)]);
+}
+
+const typeName = (n) => `${n.kind.toLowerCase()} ${n.name || '(anonymous)'} [${n.id}]`;
 
 listen(REPLY.EXPLAIN, (message) => message.key === graphKey && renderExplain(message));
 

@@ -153,7 +153,9 @@ function renderDetail() {
         sameAt(at, d.at) ? h('strong', null, sourceName(at.source)) : h('a', { href: '#', onclick: (e) => (e.preventDefault(), openAt(at, d.kind, d.name)) }, sourceName(at.source)),
       ]))),
       fact('referred to by', `${count(d.referrers_total)} named types`)),
-    d.at.source !== 0 && h('p', null, h('button', { type: 'button', id: 'types-download-module', onclick: () => download(d.at.source) }, types.downloads.has(d.at.source) ? `Making ${d.source}.h…` : `Download ${d.source}.h (on vmlinux)`),
+    d.at.source !== 0 && h('p', null,
+      h('button', { type: 'button', id: 'types-download-module', onclick: () => download(d.at.source) }, types.downloads.has(d.at.source) ? `Making ${d.source}.h…` : `Download ${d.source}.h (on vmlinux)`),
+      graphLink(d),
       TEACH_KINDS[d.kind] && [' ', h('a', { id: 'types-teach', href: `#view=teach&from=${encodeURIComponent(d.source)}&extract=${encodeURIComponent(`${TEACH_KINDS[d.kind]} ${d.name}`)}` }, 'Why was it not merged? (step through its dedup)')]),
     h('h3', null, 'C'),
     d.c ? h('pre', { class: 'code', id: 'types-c' }, d.c) : h('p', { class: 'hint' }, 'No C text of its own (it is written where it is used).'),
@@ -167,6 +169,15 @@ function renderDetail() {
           r.at.source !== d.at.source && h('span', { class: 'via' }, ` · ${sourceName(r.at.source)}`))))
       : h('p', { class: 'hint' }, 'No named type refers to it.'),
   );
+}
+
+// A module type's neighbourhood in the module's type graph (the Module
+// detail view, starting from it).
+function graphLink(d) {
+  const row = state.rows.find((r) => r.name === d.source && r.split);
+  if (!row) return null;
+  const link = new URLSearchParams({ view: 'module', module: row.path, type: d.at.id });
+  return [' ', h('a', { id: 'types-graph', href: `#${link}` }, `Show it in ${d.source}'s type graph`)];
 }
 
 const sameAt = (a, b) => a.source === b.source && a.id === b.id;
