@@ -58,7 +58,7 @@ impl TypeBrowser {
 
     /// `{ source, id }` of the type `spec` names (`task_struct`, `struct
     /// task_struct`, `func schedule`): its first definition, or the one in
-    /// the source named `source` (a module's name); undefined if none.
+    /// the source named `source` (a module's name); null if none.
     pub fn find(&self, spec: &str, source: Option<String>) -> Result<JsValue, JsError> {
         to_js(&self.browser.find(spec, source.as_deref()))
     }
@@ -74,5 +74,71 @@ impl TypeBrowser {
         Ok(Uint8Array::from(
             self.browser.header(&session.core, source)?,
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use js_sys::Array;
+    use wasm_bindgen::JsValue;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    use super::super::tests::{get, number, with_nfs, NFS};
+    use super::TypeBrowser;
+    use crate::btf::c;
+    use crate::intake::Input;
+
+    /// The browser as the Types view's worker calls it (work/types.js), on
+    /// vmlinux and nfs: C text and headers are the library's `btf::c`.
+    #[wasm_bindgen_test]
+    fn the_type_browser_finds_a_module_type_its_c_text_and_headers() {
+        let session = with_nfs();
+        let mut browser = TypeBrowser::new(&session, vec!["nfs".into()], vec![0]).unwrap();
+        let summary = browser.summary().unwrap();
+        let sources: Vec<JsValue> = Array::from(&get(&summary, "sources")).to_vec();
+        assert_eq!(sources, [JsValue::from("vmlinux"), JsValue::from("nfs")]);
+
+        let found = browser.search("nfs_inode", 5).unwrap();
+        let first = Array::from(&get(&found, "hits")).get(0);
+        assert_eq!(get(&first, "name"), "nfs_inode");
+        assert!(browser
+            .find("nfs_inode", Some("vmlinux".into()))
+            .unwrap()
+            .is_null());
+        let at = browser.find("nfs_inode", None).unwrap();
+        assert_eq!(number(&at, "source"), 1.0);
+        let id = number(&at, "id") as u32;
+        // struct module: vmlinux's first, nfs's stale copy by name.
+        let module = browser.find("module", Some("nfs".into())).unwrap();
+        assert_eq!(number(&module, "source"), 1.0);
+        assert_eq!(
+            number(&browser.find("module", None).unwrap(), "source"),
+            0.0
+        );
+
+        let detail = browser.detail(&session, 1, id).unwrap();
+        assert_eq!(get(&detail, "source"), "nfs");
+        let text = get(&detail, "c").as_string().unwrap();
+        assert!(text.starts_with("struct nfs_inode {\n"), "{text}");
+        assert!(get(&detail, "layout")
+            .as_string()
+            .unwrap()
+            .starts_with("struct nfs_inode {"));
+        assert!(browser.detail(&session, 1, u32::MAX).is_err());
+        assert!(browser.detail(&session, 7, id).is_err());
+
+        let base = session.core.base().unwrap();
+        assert_eq!(
+            browser.header(&session, 0).unwrap().to_vec(),
+            c::header(base).unwrap().text()
+        );
+        let header = browser.header(&session, 1).unwrap().to_vec();
+        let expected = Input::open(NFS)
+            .unwrap()
+            .with_btf(Some(base), |btf| Ok(c::header(btf)?.text().to_vec()))
+            .unwrap();
+        assert_eq!(header, expected);
+        let text = String::from_utf8(header).unwrap();
+        assert!(text.contains(&format!("\n{}", get(&detail, "c").as_string().unwrap())));
     }
 }
