@@ -21,8 +21,10 @@ fn program_btf() -> Btf<'static> {
     let anon = b.add_union("", 4);
     b.add_field("a", int, 0, 0).unwrap();
     b.add_field("b", uint, 0, 0).unwrap();
+    // The pointer first: fields are added to the last type, the struct.
+    let ptr = b.add_ptr(anon + 2);
     let s = b.add_struct("s", 32);
-    let ptr = b.add_ptr(s);
+    assert_eq!(ptr + 1, s);
     b.add_field("x", int, 0, 0).unwrap();
     b.add_field("", anon, 32, 0).unwrap();
     b.add_field("bits", uint, 64, 3).unwrap();

@@ -159,8 +159,16 @@ impl<'t> Cursor<'t> {
         let end = (0..rest.len())
             .find(|&i| rest[i] == b'\'' && matches!(rest.get(i + 1), None | Some(b' ' | b'\t')))
             .ok_or_else(|| at.error(ErrorKind::BadType, "the name's closing quote is missing"))?;
-        self.pos += end + 2;
         let name = &rest[..end];
+        // BTF strings end at NUL: such a name would be stored as another.
+        if let Some(nul) = name.iter().position(|&c| c == 0) {
+            return Err(At {
+                line: at.line,
+                col: at.col + 1 + nul,
+            }
+            .error(ErrorKind::BadType, "a name cannot hold a NUL byte"));
+        }
+        self.pos += end + 2;
         Ok(if name == b"(anon)" { b"" } else { name })
     }
 
@@ -640,6 +648,11 @@ mod tests {
         assert_eq!(
             err("FWD 'x' fwd_kind=enum"),
             "line 1, column 18: 'enum' is not one of struct, union"
+        );
+        // Found by fuzz/spec_parse: a NUL in a name stored another name.
+        assert_eq!(
+            err("INT 'c' size=1 bits_offset=0 nr_bits=8 encoding=CHAR\nARRAY '\0\0(anon)' type_id=1 index_type_id=1 nr_elems=16"),
+            "line 2, column 8: a name cannot hold a NUL byte"
         );
         assert_eq!(
             err("FLOAT 'x' size=4 colour=red"),
