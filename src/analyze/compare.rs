@@ -14,8 +14,8 @@ use serde::Serialize;
 use super::diff::{diff, BtfDiff};
 use super::full::BtfSize;
 use super::report::{
-    fit, grouped, kind_rank, sha256_hex, BaseResult, InputFile, Kinds, ModuleResult, NamedInput,
-    Options, Report, Tool, Totals, SCHEMA as REPORT_SCHEMA,
+    fit, grouped, sha256_hex, BaseResult, InputFile, Kinds, ModuleResult, NamedInput, Options,
+    Report, Tool, Totals, SCHEMA as REPORT_SCHEMA,
 };
 use crate::btf::Btf;
 use crate::error::{Error, ErrorKind, Result};
@@ -162,25 +162,11 @@ fn change(old: u64, new: u64) -> i64 {
 
 impl KindsDelta {
     fn of(old: &Kinds, new: &Kinds) -> Self {
-        let mut labels: Vec<&str> = old
-            .kinds
-            .iter()
-            .chain(&new.kinds)
-            .map(|k| k.kind.as_str())
-            .collect();
-        labels.sort_by_key(|l| kind_rank(l));
-        labels.dedup();
-        let find = |ks: &Kinds, l: &str| {
-            ks.kinds
-                .iter()
-                .find(|k| k.kind == l)
-                .map_or((0, 0), |k| (k.count, k.bytes))
-        };
         KindsDelta {
-            kinds: labels
+            kinds: Kinds::labels(old, new)
                 .into_iter()
                 .map(|l| {
-                    let ((oc, ob), (nc, nb)) = (find(old, l), find(new, l));
+                    let ((oc, ob), (nc, nb)) = (old.of_kind(l), new.of_kind(l));
                     KindDelta {
                         kind: l.to_string(),
                         count: change(oc, nc),
@@ -501,12 +487,9 @@ fn identity_line(which: &str, id: &Identity, base: &BaseResult, modules: u64) ->
 }
 
 impl Comparison {
-    /// The JSON document (`compare --json`): pretty-printed, one newline
-    /// at the end, the same bytes wherever it is made.
+    /// The JSON document `compare --json` writes.
     pub fn to_json(&self) -> Vec<u8> {
-        let mut json = serde_json::to_vec_pretty(self).expect("plain data serializes");
-        json.push(b'\n');
-        json
+        super::report::pretty_json(self)
     }
 
     /// Plain text for a mailing list: vmlinux and module totals, bytes per

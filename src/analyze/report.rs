@@ -74,6 +74,27 @@ impl Kinds {
         }
     }
 
+    /// The kinds of `a` and `b` together, in kind-number order.
+    pub(crate) fn labels<'k>(a: &'k Kinds, b: &'k Kinds) -> Vec<&'k str> {
+        let mut labels: Vec<&str> = a
+            .kinds
+            .iter()
+            .chain(&b.kinds)
+            .map(|k| k.kind.as_str())
+            .collect();
+        labels.sort_by_key(|l| kind_rank(l));
+        labels.dedup();
+        labels
+    }
+
+    /// The count and bytes of the kind `label` (zero if it has none).
+    pub(crate) fn of_kind(&self, label: &str) -> (u64, u64) {
+        self.kinds
+            .iter()
+            .find(|k| k.kind == label)
+            .map_or((0, 0), |k| (k.count, k.bytes))
+    }
+
     fn add(&mut self, o: &Kinds) {
         for k in &o.kinds {
             match self.kinds.iter_mut().find(|m| m.kind == k.kind) {
@@ -397,12 +418,18 @@ pub(crate) fn fit(s: &str, width: usize) -> String {
     }
 }
 
+/// A JSON document as the commands write one: pretty-printed, one
+/// newline at the end, the same bytes wherever it is made.
+pub(crate) fn pretty_json(value: &impl Serialize) -> Vec<u8> {
+    let mut json = serde_json::to_vec_pretty(value).expect("plain data serializes");
+    json.push(b'\n');
+    json
+}
+
 impl Report {
-    /// The JSON `report --json` writes: pretty, with a final newline.
+    /// The JSON document `report --json` writes.
     pub fn to_json(&self) -> Vec<u8> {
-        let mut json = serde_json::to_vec_pretty(self).expect("plain data serializes");
-        json.push(b'\n');
-        json
+        pretty_json(self)
     }
 
     /// Plain text for a mailing-list reply: at most 80 columns, tables in
@@ -466,23 +493,9 @@ impl Report {
             "kind", "vmlinux", "bytes", "modules", "bytes"
         );
         let base = &self.base.kinds;
-        let mut labels: Vec<&str> = base
-            .kinds
-            .iter()
-            .chain(&t.kinds.kinds)
-            .map(|k| k.kind.as_str())
-            .collect();
-        labels.sort_by_key(|l| kind_rank(l));
-        labels.dedup();
-        let find = |ks: &Kinds, l: &str| {
-            ks.kinds
-                .iter()
-                .find(|k| k.kind == l)
-                .map_or((0, 0), |k| (k.count, k.bytes))
-        };
-        for l in labels {
-            let (bc, bb) = find(base, l);
-            let (mc, mb) = find(&t.kinds, l);
+        for l in Kinds::labels(base, &t.kinds) {
+            let (bc, bb) = base.of_kind(l);
+            let (mc, mb) = t.kinds.of_kind(l);
             s += &format!(
                 "{:<12} {:>10} {:>14} {:>10} {:>14}\n",
                 l,
