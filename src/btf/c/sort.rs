@@ -3,8 +3,6 @@
 //! unions, function prototypes, everything else), then by name, then by a
 //! hash of names that tells same-named types apart, then by id.
 
-use rayon::slice::ParallelSliceMut;
-
 use crate::btf::kind::Kind;
 use crate::btf::read::Btf;
 use crate::btf::types::{TypeId, TypeView};
@@ -196,22 +194,17 @@ fn disambig_hashes(btf: &Btf) -> Vec<u64> {
         .collect()
 }
 
-/// Every id, void included, in bpftool's order. The four keys are
-/// computed side by side and the sort is parallel (on the current rayon
-/// pool; sequential in a single-threaded one): the order is the same.
+/// Every id, void included, in bpftool's order.
 pub fn bpftool_order(btf: &Btf) -> Vec<TypeId> {
-    let own_names = || -> Vec<&[u8]> {
-        (0..btf.type_count())
-            .map(|id| {
-                btf.type_by_id(id)
-                    .map_or(&b""[..], |t| name(btf, t.name_off()))
-            })
-            .collect()
-    };
-    let ((ranks, sort_names), (hashes, own_names)) = rayon::join(
-        || rayon::join(|| ranks(btf), || sort_names(btf)),
-        || rayon::join(|| disambig_hashes(btf), own_names),
-    );
+    let ranks = ranks(btf);
+    let sort_names = sort_names(btf);
+    let hashes = disambig_hashes(btf);
+    let own_names: Vec<&[u8]> = (0..btf.type_count())
+        .map(|id| {
+            btf.type_by_id(id)
+                .map_or(&b""[..], |t| name(btf, t.name_off()))
+        })
+        .collect();
     // Rank and the sort name's first eight bytes (big-endian, zero-padded:
     // they order as the name does whenever they differ, names holding no
     // NUL) in one integer, so that most comparisons compare no strings.
@@ -232,7 +225,7 @@ pub fn bpftool_order(btf: &Btf) -> Vec<TypeId> {
             }
         })
         .collect();
-    keys.par_sort_unstable_by(|a, b| {
+    keys.sort_unstable_by(|a, b| {
         a.prefix.cmp(&b.prefix).then_with(|| {
             let by_hash = || a.hash.cmp(&b.hash).then(a.id.cmp(&b.id));
             if a.plain && b.plain {
