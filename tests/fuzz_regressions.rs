@@ -79,3 +79,35 @@ fn reference_past_its_unit_is_void() {
     };
     assert_eq!(run(1), run(0));
 }
+
+/// c_dump: anonymous structs are written inline wherever they are used, so
+/// a chain of anonymous structs each holding the previous one twice doubles
+/// the text at every link (a 3.7 KB input asked for 300 MB and a minute).
+/// The text is now bounded by the input's size: an error of kind `Limit`.
+#[test]
+fn anonymous_types_inlined_twice_per_level_hit_the_output_limit() {
+    use btfscope::btf::c;
+    let mut b = BtfBuilder::new();
+    let int = b.add_int("int", 4, 1);
+    let mut inner = b.add_struct("", 8);
+    b.add_field("a", int, 0, 0).unwrap();
+    b.add_field("b", int, 32, 0).unwrap();
+    let mut size = 8;
+    for _ in 0..40 {
+        let outer = b.add_struct("", size * 2);
+        b.add_field("x", inner, 0, 0).unwrap();
+        b.add_field("y", inner, size * 8, 0).unwrap();
+        inner = outer;
+        size *= 2;
+        if size > 1 << 30 {
+            break;
+        }
+    }
+    b.add_typedef("doubled", inner);
+    let btf = b.finish();
+    let raw = btf.to_bytes();
+    let btf = Btf::parse(&raw).unwrap();
+    let err = c::header(&btf).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Limit, "{err}");
+    assert!(c::output_limit(&btf) < raw.len() * 8 + (2 << 20));
+}

@@ -14,9 +14,27 @@ use crate::error::{Error, ErrorKind, Result};
 
 /// Deepest nesting of types the emitter follows (real kernels stay under 20).
 pub const MAX_DEPTH: u32 = 400;
-/// Largest C text produced (a struct claiming gigabytes would otherwise be
-/// padded out line by line).
-pub const MAX_OUTPUT: usize = 512 << 20;
+/// The C text may grow to this many bytes per byte of BTF (base included)
+/// plus [`OUTPUT_FLOOR`]. Real kernels write about half a byte per byte;
+/// a struct claiming gigabytes (padded out line by line) or anonymous types
+/// inlined into each other many times over would otherwise grow without
+/// bound.
+pub const OUTPUT_PER_BTF_BYTE: usize = 8;
+pub const OUTPUT_FLOOR: usize = 1 << 20;
+
+/// The largest C text written for `btf`.
+pub fn output_limit(btf: &Btf) -> usize {
+    let mut bytes = 0usize;
+    let mut part = Some(btf);
+    while let Some(b) = part {
+        let h = b.header();
+        bytes += (h.hdr_len as usize) + (h.type_len as usize) + (h.str_len as usize);
+        part = b.base();
+    }
+    bytes
+        .saturating_mul(OUTPUT_PER_BTF_BYTE)
+        .saturating_add(OUTPUT_FLOOR)
+}
 /// libbpf gives up resolving a size after this many steps.
 const MAX_RESOLVE_STEPS: u32 = 32;
 /// Indentation stops growing after this many tabs.
@@ -68,7 +86,13 @@ pub struct Emitter<'a> {
     queue: Vec<TypeId>,
     decl_stack: Vec<TypeId>,
     depth: u32,
+    /// Calls of `emit_type`, bounded like the text: anonymous types are
+    /// visited again from every use, which can take exponential time while
+    /// writing nothing.
+    visits: usize,
     pub out: Vec<u8>,
+    /// [`output_limit`] of the BTF being written.
+    max_out: usize,
     pub spans: Vec<Span>,
 }
 
@@ -95,7 +119,9 @@ impl<'a> Emitter<'a> {
             queue: Vec::new(),
             decl_stack: Vec::new(),
             depth: 0,
+            visits: 0,
             out: Vec::with_capacity(n * 24),
+            max_out: output_limit(btf),
             spans: Vec::new(),
         };
         e.aux[0].order = DONE;
@@ -293,6 +319,15 @@ impl<'a> Emitter<'a> {
         if aux.emit == DONE {
             return Ok(());
         }
+        self.visits += 1;
+        if self.visits > self.max_out {
+            return Err(type_error(
+                self.btf,
+                id,
+                ErrorKind::Limit,
+                format!("C output visits types more than {} times", self.max_out),
+            ));
+        }
         let t = self.t(id).expect("void is emitted");
         let kind = t.kind().expect("kinds checked");
         let top = cont_id == 0;
@@ -384,12 +419,21 @@ impl<'a> Emitter<'a> {
             Kind::Float | Kind::Func | Kind::Var | Kind::Datasec | Kind::DeclTag => {}
         }
         self.leave();
-        if self.out.len() > MAX_OUTPUT {
+        self.check_output(id)
+    }
+
+    /// Fails once the text is past [`output_limit`]; `id` is what was being
+    /// written.
+    fn check_output(&self, id: TypeId) -> Result<()> {
+        if self.out.len() > self.max_out {
             return Err(type_error(
                 self.btf,
                 id,
                 ErrorKind::Limit,
-                format!("C output grows past {} MiB", MAX_OUTPUT >> 20),
+                format!(
+                    "C output grows past {} bytes ({OUTPUT_PER_BTF_BYTE} per byte of BTF)",
+                    self.max_out
+                ),
             ));
         }
         Ok(())
@@ -534,7 +578,7 @@ impl<'a> Emitter<'a> {
             if bits == pad_bits {
                 self.pad_line(lvl, pad_type, pad_bits);
                 cur += bits;
-                if self.out.len() > MAX_OUTPUT {
+                if self.out.len() > self.max_out {
                     return;
                 }
                 continue;
@@ -598,6 +642,9 @@ impl<'a> Emitter<'a> {
                 prev_bitfield = false;
             }
             self.p(b";");
+            // Anonymous members are written inline, so one member can be
+            // any amount of text.
+            self.check_output(id)?;
         }
         if is_struct {
             self.emit_bit_padding(off, t.size_or_type() as i64 * 8, align, false, lvl + 1);

@@ -6,7 +6,9 @@
 mod emit;
 mod sort;
 
-pub use emit::{pointer_size, Span, SpanKind, MAX_DEPTH, MAX_OUTPUT};
+pub use emit::{
+    output_limit, pointer_size, Span, SpanKind, MAX_DEPTH, OUTPUT_FLOOR, OUTPUT_PER_BTF_BYTE,
+};
 
 use crate::btf::kind::Kind;
 use crate::btf::read::Btf;
