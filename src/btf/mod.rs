@@ -11,6 +11,7 @@ pub mod header;
 mod id_set;
 pub mod kind;
 pub mod read;
+pub mod record;
 pub mod text;
 pub mod types;
 mod write;

@@ -3,6 +3,7 @@
 
 use super::header::Endian;
 use super::kind::{Kind, KindLayout, KIND_MASK, TYPE_HEADER_LEN, VLEN_MASK};
+use super::record::{id_words_of, str_words_of, IdWords, FWD};
 
 /// Type id. Id 0 is `void` and has no record.
 pub type TypeId = u32;
@@ -215,69 +216,20 @@ impl<'a> TypeView<'a> {
         })
     }
 
-    /// Word indexes (into this record) that hold type ids. The single
-    /// definition used by validation, remapping and graph walks.
-    pub fn type_ref_words(&self) -> TypeRefWords {
-        let vlen = self.vlen();
-        let (fixed, first_elem, stride) = match self.kind() {
-            Some(Kind::FuncProto) => (Some(2), 4, 2),
-            Some(k) if k.has_type_ref() => (Some(2), 0, 0),
-            Some(Kind::Array) => (None, 0, 0),
-            Some(Kind::Struct | Kind::Union) => (None, 4, 3),
-            Some(Kind::Datasec) => (None, 3, 3),
-            _ => (None, 0, 0),
-        };
-        TypeRefWords {
-            fixed,
-            array: self.kind() == Some(Kind::Array),
-            next_elem: first_elem,
-            stride,
-            remaining: if stride == 0 { 0 } else { vlen },
+    /// Word indexes (into this record) that hold type ids: the record
+    /// layer's [`id_words_of`], without a FWD's unused `type` word. Used by
+    /// validation, remapping and graph walks.
+    pub fn type_ref_words(&self) -> IdWords {
+        match self.kind_raw() as u32 {
+            FWD => IdWords::none(),
+            k => id_words_of(k, self.vlen() as usize),
         }
     }
 
-    /// Number of the type's fields that hold names (the type's own plus its
-    /// elements'), used to check string offsets.
+    /// Word indexes (into this record) that hold names: the type's own and
+    /// its elements', as the record layer's [`str_words_of`].
     pub fn name_words(&self) -> impl Iterator<Item = usize> {
-        let per = match self.kind() {
-            Some(Kind::Struct | Kind::Union | Kind::Enum64) => 3,
-            Some(Kind::Enum | Kind::FuncProto) => 2,
-            _ => 0,
-        };
-        let n = if per == 0 { 0 } else { self.vlen() as usize };
-        std::iter::once(0).chain((0..n).map(move |i| 3 + i * per))
-    }
-}
-
-/// Iterator over the word indexes of a record that hold type ids.
-pub struct TypeRefWords {
-    fixed: Option<usize>,
-    array: bool,
-    next_elem: u32,
-    stride: u32,
-    remaining: u32,
-}
-
-impl Iterator for TypeRefWords {
-    type Item = usize;
-
-    fn next(&mut self) -> Option<usize> {
-        if let Some(w) = self.fixed.take() {
-            return Some(w);
-        }
-        if self.array {
-            // elem_type at word 3, index_type at word 4
-            self.array = false;
-            self.fixed = Some(4);
-            return Some(3);
-        }
-        if self.remaining == 0 {
-            return None;
-        }
-        self.remaining -= 1;
-        let w = self.next_elem;
-        self.next_elem += self.stride;
-        Some(w as usize)
+        str_words_of(self.kind_raw() as u32, self.vlen() as usize)
     }
 }
 

@@ -3,13 +3,14 @@
 //! base: the base records, the candidate table libbpf would build from
 //! them, their string offsets and the names of their structs and unions.
 
-use super::record::{base_hash, is_struct_or_union, kind, DATASEC, DECL_TAG, NAME, VAR};
 use super::shape::{reaches_uncomparable, shape};
+use super::signature::base_hash;
 use super::strings::base_string_index;
 use super::table::{FrozenTable, Table};
 use super::words::Records;
 use super::{DedupRules, IdSet};
 use crate::btf::fx::{map_with_capacity, FxHashMap};
+use crate::btf::record::{is_struct_or_union, kind, DATASEC, DECL_TAG, NAME, VAR};
 use crate::btf::Btf;
 use crate::error::{Error, ErrorKind, Result};
 

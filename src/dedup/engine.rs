@@ -5,14 +5,22 @@
 
 use super::base_index::BaseIndex;
 use super::maps::{Maps, IN_PROGRESS, MAX_ID, UNPROCESSED};
-use super::record::*;
 use super::shape::{reaches_uncomparable, shape};
+use super::signature::{
+    compat_enum, equal_common, equal_full, equal_int_tag, equal_typedef, hash_array, hash_common,
+    hash_enum, hash_fnproto, hash_int_decl_tag, hash_struct, hash_typedef, shallow_equal_struct,
+};
 use super::strings::StringMap;
 use super::table::Table;
 use super::trace::{lookup_event, map_event, why_differ, NoTrace, Trace};
 use super::words::Records;
 use super::IdSet;
 use crate::btf::fx::{map_with_capacity, FxHashMap};
+use crate::btf::record::{
+    fwd_kind, id_words, is_enum_fwd, is_struct_or_union, kind, str_words, vlen, ARRAY, ARRAY_ELEM,
+    ARRAY_INDEX, CONST, DATASEC, DECL_TAG, ENUM, ENUM64, FLOAT, FUNC, FUNC_PROTO, FWD, INT, NAME,
+    PTR, RESTRICT, STRUCT, TYPE, TYPEDEF, TYPE_TAG, UNION, VAR, VOLATILE,
+};
 use crate::btf::Endian;
 use crate::error::{Error, ErrorKind, Result};
 

@@ -5,8 +5,15 @@
 
 use super::engine::{Engine, Types};
 use super::maps::{Maps, MAX_ID};
-use super::record::*;
+use super::signature::{
+    compat_array, compat_enum, compat_fnproto, equal_common, equal_int_tag, is_plain_ref,
+    shallow_equal_struct,
+};
 use super::trace::Trace;
+use crate::btf::record::{
+    fwd_kind, is_struct_or_union, kind, member_type, param_type, vlen, ARRAY, ARRAY_ELEM,
+    ARRAY_INDEX, ENUM, ENUM64, FLOAT, FUNC_PROTO, FWD, INFO, INT, NAME, STRUCT, TYPE, UNION,
+};
 use crate::error::{Error, ErrorKind, Result};
 
 /// How deep the structural "identical" comparison may go, as in libbpf.

@@ -14,9 +14,9 @@ mod engine;
 mod equiv;
 pub mod extract;
 mod maps;
-// Shared with distillation and relocation, which walk the same fields.
-pub(crate) mod record;
+// Shared with distillation and relocation, which compare records as dedup does.
 mod shape;
+pub(crate) mod signature;
 mod strings;
 mod table;
 pub mod trace;

@@ -11,7 +11,11 @@
 //! have failed with an error first, which happens when it reaches a VAR,
 //! DATASEC or DECL_TAG; the filter is off when any such edge exists.
 
-use super::record::*;
+use super::signature::is_plain_ref;
+use crate::btf::record::{
+    kind, member_type, param_type, vlen, ARRAY, ARRAY_ELEM, ARRAY_INDEX, FUNC_PROTO, STRUCT, TYPE,
+    TYPEDEF, UNION,
+};
 
 /// The signature of a struct, union or typedef (0 for other kinds).
 /// `name_of` gives the name offset of any id.

@@ -4,9 +4,9 @@
 //! dropped; strings of types that later turn out duplicates are kept, as
 //! libbpf dedups strings before types.
 
-use super::record::str_words;
 use crate::btf::fx::{map_with_capacity, FxHashMap};
 use crate::btf::kind::KIND_MASK;
+use crate::btf::record::str_words;
 use crate::btf::{Btf, Kind};
 use crate::error::{Error, ErrorKind, Result};
 

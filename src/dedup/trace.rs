@@ -9,11 +9,13 @@ use serde_json::{json, Value};
 
 use super::base_index::BaseIndex;
 use super::engine::{Engine, Types};
-use super::record::*;
 use super::strings::dedup_strings;
 use super::words::Records;
 use super::{deduplicated, DedupRules};
 use crate::btf::kind::Kind;
+use crate::btf::record::{
+    kind, vlen, ARRAY, ENUM, ENUM64, FUNC_PROTO, FWD, INFO, INT, NAME, STRUCT, TYPE, UNION,
+};
 use crate::btf::{Btf, TypeId};
 use crate::error::{Error, ErrorKind, Result};
 

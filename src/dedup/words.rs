@@ -2,9 +2,9 @@
 //! engine reads them without decoding and rewrites ids in place as libbpf
 //! does.
 
-use super::record::{str_words, VOID};
 use super::strings::StringMap;
 use crate::btf::kind::{KIND_MASK, MAX_KNOWN_KIND, VLEN_MASK};
+use crate::btf::record::{str_words, VOID};
 use crate::btf::Btf;
 use crate::error::{Error, ErrorKind, Result};
 

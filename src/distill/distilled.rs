@@ -6,8 +6,11 @@
 
 use crate::btf::build::info;
 use crate::btf::kind::KIND_MASK;
+use crate::btf::record::{
+    id_words, is_struct_or_union, kind, str_words, ARRAY, CONST, ENUM, ENUM64, FLOAT, FUNC_PROTO,
+    FWD, INFO, INT, NAME, PTR, RESTRICT, STRUCT, TYPE, TYPEDEF, TYPE_TAG, UNION, VOID, VOLATILE,
+};
 use crate::btf::{Btf, BtfBuilder, TypeId};
-use crate::dedup::record::*;
 use crate::dedup::words::Records;
 use crate::error::{Error, ErrorKind, Result};
 

@@ -9,8 +9,12 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
+use crate::btf::record::{
+    id_words, is_struct_or_union, kflag, kind, member_name, str_words, ARRAY, ARRAY_ELEM, CONST,
+    ENUM, ENUM64, FLOAT, FWD, INT, NAME, RESTRICT, STRUCT, TYPE, TYPEDEF, TYPE_TAG, UNION, VOID,
+    VOLATILE,
+};
 use crate::btf::{Btf, TypeId};
-use crate::dedup::record::*;
 use crate::dedup::words::Records;
 use crate::error::{Error, ErrorKind, Result};
 
@@ -158,10 +162,6 @@ impl DistType {
 /// record of an unknown kind can pass for an INT without the extra word.
 fn int_encoding(r: &[u32]) -> u32 {
     r.get(3).map_or(0, |w| (w >> 24) & 0x0f)
-}
-
-fn kflag(r: &[u32]) -> bool {
-    r[INFO] >> 31 == 1
 }
 
 fn lossy(b: &[u8]) -> String {

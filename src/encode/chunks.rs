@@ -26,8 +26,8 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use super::Encoder;
+use crate::btf::record::{id_words, str_words};
 use crate::btf::{Btf, BtfBuilder, TypeId};
-use crate::dedup::record::{id_words, str_words};
 use crate::dedup::words::Records;
 use crate::dedup::{dedup_owned_mapped, Strings};
 use crate::error::{Error, ErrorKind, Result};

@@ -16,8 +16,8 @@
 //! module of a real kernel.
 
 use crate::btf::fx::{map_with_capacity, FxHashMap};
+use crate::btf::record::{id_words, is_enum_fwd, kind, str_words, ENUM, ENUM64, FWD, NAME, TYPE};
 use crate::btf::{Btf, Endian, TypeId};
-use crate::dedup::record::{id_words, is_enum_fwd, kind, str_words, ENUM, ENUM64, FWD, NAME, TYPE};
 use crate::dedup::{dedup, representatives_within, BaseIndex, IdSet};
 use crate::error::Result;
 
@@ -128,7 +128,7 @@ impl<'a> FastBase<'a> {
                 FWD => forward_ids.push((id, false)),
                 ENUM | ENUM64 if is_enum_fwd(r) => forward_ids.push((id, true)),
                 ENUM | ENUM64 => enums.entry(name_of(id)).or_default().push(id),
-                k if crate::dedup::record::is_struct_or_union(k) => {
+                k if crate::btf::record::is_struct_or_union(k) => {
                     structs.entry(name_of(id)).or_default().push(id)
                 }
                 _ => {}
@@ -418,7 +418,7 @@ fn forwards_inert(fast: &FastBase, btf: &Btf, reached: &IdSet) -> bool {
         let r_kind = u32::from(t.kind_raw());
         let text = btf.str_at(t.name_off()).unwrap_or_default();
         let full_enum = matches!(r_kind, ENUM | ENUM64) && t.vlen() != 0;
-        if crate::dedup::record::is_struct_or_union(r_kind) || full_enum {
+        if crate::btf::record::is_struct_or_union(r_kind) || full_enum {
             if let Some(o) = ordinal_of(&t) {
                 if reached_forwards.contains(&(o, full_enum)) {
                     return false;
