@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 
 use crate::btf::fx::FxHashMap;
-use crate::btf::header::{Header, LAYOUT_HEADER_LEN};
+use crate::btf::read::BtfParts;
 use crate::btf::{Btf, TypeId};
 use crate::dedup::{dedup, IdSet};
 use crate::error::{Error, ErrorKind, Result};
@@ -129,61 +129,39 @@ fn build_standalone(btf: &Btf, reached: &IdSet) -> Result<Btf<'static>> {
 
 /// A stand-alone BTF in `like`'s byte order and header, with its layout
 /// section (or that of its bases), from type records, their offsets and
-/// strings.
+/// strings (copied from validated records, references renumbered
+/// consistently).
 fn stand_alone_btf(
     like: &Btf,
     types: Vec<u8>,
     offsets: Vec<u32>,
     strings: Vec<u8>,
 ) -> Result<Btf<'static>> {
-    let (header, layout) = stand_alone_header(like, types.len(), strings.len())?;
-    Ok(Btf {
-        header,
-        types: Cow::Owned(types),
-        strings: Cow::Owned(strings),
-        layout: Cow::Owned(layout),
+    Btf::from_parts(BtfParts {
+        header: *like.header(),
+        types,
         offsets,
+        strings,
+        layout: Cow::Owned(stand_alone_layout(like)),
         base: None,
         start_id: 1,
         start_str_off: 0,
-        // Copied from validated records, references renumbered consistently.
-        checked: true,
     })
 }
 
-/// The header (and layout section, its own or its bases') of a stand-alone
-/// BTF made like `like` with `type_len` bytes of types and `str_len` of
-/// strings.
-fn stand_alone_header(like: &Btf, type_len: usize, str_len: usize) -> Result<(Header, Vec<u8>)> {
+/// The layout section of a stand-alone BTF made like `like`: its own or
+/// its nearest base's.
+fn stand_alone_layout(like: &Btf) -> Vec<u8> {
     let mut levels = vec![like];
     while let Some(b) = levels.last().and_then(|b| b.base()) {
         levels.push(b);
     }
-    let layout = levels
+    levels
         .iter()
         .map(|b| b.layout_bytes())
         .find(|l| !l.is_empty())
         .unwrap_or_default()
-        .to_vec();
-    let too_big = || Error::new(ErrorKind::Limit, "the stand-alone BTF exceeds 4 GiB");
-    let mut header = like.header;
-    header.type_off = 0;
-    header.type_len = u32::try_from(type_len).map_err(|_| too_big())?;
-    header.layout_len = layout.len() as u32;
-    header.layout_off = if layout.is_empty() {
-        0
-    } else {
-        header.type_len
-    };
-    header.str_off = header
-        .type_len
-        .checked_add(header.layout_len)
-        .ok_or_else(too_big)?;
-    header.str_len = u32::try_from(str_len).map_err(|_| too_big())?;
-    if !layout.is_empty() && header.hdr_len < LAYOUT_HEADER_LEN {
-        header.hdr_len = LAYOUT_HEADER_LEN;
-    }
-    Ok((header, layout))
+        .to_vec()
 }
 
 /// The FULL BTF of the split BTF `btf`: [`standalone`], deduplicated.
@@ -238,11 +216,14 @@ pub fn full_split_sizes(btf: &Btf, index: Option<&FullIndex>) -> Result<FullSpli
     };
     let full = match measured {
         Some(m) => {
-            let (header, layout) = stand_alone_header(btf, m.type_bytes, m.string_bytes)?;
+            let layout_len = stand_alone_layout(btf).len();
+            let header = btf
+                .header()
+                .laid_out(m.type_bytes, layout_len, m.string_bytes)?;
             BtfSize {
                 types: m.types as u64,
                 bytes: u64::from(header.hdr_len)
-                    + (m.type_bytes + layout.len() + m.string_bytes) as u64,
+                    + (m.type_bytes + layout_len + m.string_bytes) as u64,
             }
         }
         None => BtfSize::of(&full_reaching(btf, index, &reached)?),

@@ -268,6 +268,31 @@ impl Header {
         self.hdr_len as usize + self.str_off as usize
     }
 
+    /// This header (byte order, version, flags) over sections laid out one
+    /// after the other: types, the layout section, strings; the header grows
+    /// to hold the layout fields where there is a layout section.
+    pub(crate) fn laid_out(
+        mut self,
+        type_len: usize,
+        layout_len: usize,
+        str_len: usize,
+    ) -> Result<Header> {
+        let too_big = || Error::new(ErrorKind::Limit, "the BTF exceeds 4 GiB");
+        self.type_off = 0;
+        self.type_len = u32::try_from(type_len).map_err(|_| too_big())?;
+        self.layout_len = u32::try_from(layout_len).map_err(|_| too_big())?;
+        self.layout_off = if layout_len == 0 { 0 } else { self.type_len };
+        self.str_off = self
+            .type_len
+            .checked_add(self.layout_len)
+            .ok_or_else(too_big)?;
+        self.str_len = u32::try_from(str_len).map_err(|_| too_big())?;
+        if layout_len > 0 && self.hdr_len < LAYOUT_HEADER_LEN {
+            self.hdr_len = LAYOUT_HEADER_LEN;
+        }
+        Ok(self)
+    }
+
     /// An empty layout section's offset is not checked (nothing is read
     /// there), so it may point anywhere: then the types' start stands in.
     pub fn layout_start(&self) -> usize {

@@ -15,18 +15,35 @@ const MAX_STR_OFFSET: u32 = 0x7fff_ffff;
 /// offsets continue where the base's end.
 #[derive(Clone, Debug)]
 pub struct Btf<'a> {
-    pub(crate) header: Header,
-    pub(crate) types: Cow<'a, [u8]>,
-    pub(crate) strings: Cow<'a, [u8]>,
-    pub(crate) layout: Cow<'a, [u8]>,
+    pub(super) header: Header,
+    pub(super) types: Cow<'a, [u8]>,
+    pub(super) strings: Cow<'a, [u8]>,
+    pub(super) layout: Cow<'a, [u8]>,
     /// Byte offset in `types` of each local type, in id order.
-    pub(crate) offsets: Vec<u32>,
-    pub(crate) base: Option<&'a Btf<'a>>,
-    pub(crate) start_id: TypeId,
-    pub(crate) start_str_off: u32,
+    pub(super) offsets: Vec<u32>,
+    pub(super) base: Option<&'a Btf<'a>>,
+    pub(super) start_id: TypeId,
+    pub(super) start_str_off: u32,
     /// Every name offset and type reference is known to be in range: true
     /// after parsing, false for what a builder assembled until validated.
-    pub(crate) checked: bool,
+    pub(super) checked: bool,
+}
+
+/// What a BTF is assembled from by [`Btf::from_parts`]: type records
+/// already checked (every reference and name offset in range), their
+/// offsets, the strings, the layout section, and where the BTF continues
+/// its base.
+pub(crate) struct BtfParts<'a> {
+    /// Byte order, version and flags; the section fields are recomputed.
+    pub header: Header,
+    pub types: Vec<u8>,
+    /// Byte offset in `types` of each record, in id order.
+    pub offsets: Vec<u32>,
+    pub strings: Vec<u8>,
+    pub layout: Cow<'a, [u8]>,
+    pub base: Option<&'a Btf<'a>>,
+    pub start_id: TypeId,
+    pub start_str_off: u32,
 }
 
 impl<'a> Btf<'a> {
@@ -256,6 +273,41 @@ impl<'a> Btf<'a> {
             }
         }
         Ok(())
+    }
+
+    /// A BTF from checked parts, its sections laid out as types, layout,
+    /// strings.
+    pub(crate) fn from_parts(parts: BtfParts<'a>) -> Result<Btf<'a>> {
+        let header =
+            parts
+                .header
+                .laid_out(parts.types.len(), parts.layout.len(), parts.strings.len())?;
+        Ok(Btf {
+            header,
+            types: Cow::Owned(parts.types),
+            strings: Cow::Owned(parts.strings),
+            layout: parts.layout,
+            offsets: parts.offsets,
+            base: parts.base,
+            start_id: parts.start_id,
+            start_str_off: parts.start_str_off,
+            checked: true,
+        })
+    }
+
+    /// Drops the type records (for an owner that has copied them out) and
+    /// takes the strings, leaving this BTF empty but for its header, layout
+    /// section and base link.
+    pub(crate) fn take_strings_drop_types(&mut self) -> Vec<u8> {
+        self.types = Cow::Owned(Vec::new());
+        self.offsets = Vec::new();
+        std::mem::take(&mut self.strings).into_owned()
+    }
+
+    /// Byte offset of each local record in [`type_bytes`](Self::type_bytes),
+    /// in id order.
+    pub(crate) fn record_offsets(&self) -> &[u32] {
+        &self.offsets
     }
 
     /// This BTF owning its data and without its base link (ids and string

@@ -27,6 +27,7 @@ use std::borrow::Cow;
 pub use crate::btf::IdSet;
 pub use base_index::BaseIndex;
 
+use crate::btf::read::BtfParts;
 use crate::btf::{Btf, TypeId};
 use crate::error::Result;
 use engine::{Compacted, Engine, PARALLEL_MIN_BYTES};
@@ -147,7 +148,7 @@ fn run<'a>(index: &BaseIndex, btf: &Btf<'a>) -> Result<Btf<'a>> {
         engine.compact(None, btf.endian())?
     };
 
-    Ok(deduplicated(btf, kept, names.section))
+    deduplicated(btf, kept, names.section)
 }
 
 /// What deduplication does with the string section.
@@ -208,8 +209,7 @@ fn owned(mut btf: Btf<'_>, strings: Strings, with_ids: bool) -> Result<(Btf<'_>,
     if let (Some(names), false) = (&names, injective) {
         local.rename(names);
     }
-    btf.types = Cow::Owned(Vec::new());
-    btf.offsets = Vec::new();
+    let own_strings = btf.take_strings_drop_types();
     let mut engine = Engine::new(&index, local)?;
     engine.dedup_types()?;
     let kept = engine.compact(names.as_ref().filter(|_| injective), btf.endian())?;
@@ -220,32 +220,22 @@ fn owned(mut btf: Btf<'_>, strings: Strings, with_ids: bool) -> Result<(Btf<'_>,
     };
     let section = match names {
         Some(names) => names.section,
-        None => std::mem::take(&mut btf.strings).into_owned(),
+        None => own_strings,
     };
-    Ok((deduplicated(&btf, kept, section), ids))
+    Ok((deduplicated(&btf, kept, section)?, ids))
 }
 
 /// The deduplicated BTF: `btf`'s header, layout and base around the kept
 /// records and the new strings.
-fn deduplicated<'a>(btf: &Btf<'a>, kept: Compacted, strings: Vec<u8>) -> Btf<'a> {
-    let types = kept.bytes;
-    let mut header = btf.header;
-    let layout_len = btf.layout.len() as u32;
-    header.type_off = 0;
-    header.type_len = types.len() as u32;
-    header.layout_off = if layout_len > 0 { header.type_len } else { 0 };
-    header.layout_len = layout_len;
-    header.str_off = header.type_len + layout_len;
-    header.str_len = strings.len() as u32;
-    Btf {
-        header,
-        types: Cow::Owned(types),
-        strings: Cow::Owned(strings),
-        layout: btf.layout.clone(),
+fn deduplicated<'a>(btf: &Btf<'a>, kept: Compacted, strings: Vec<u8>) -> Result<Btf<'a>> {
+    Btf::from_parts(BtfParts {
+        header: *btf.header(),
+        types: kept.bytes,
         offsets: kept.offs,
-        base: btf.base,
-        start_id: btf.start_id,
-        start_str_off: btf.start_str_off,
-        checked: true,
-    }
+        strings,
+        layout: Cow::Owned(btf.layout_bytes().to_vec()),
+        base: btf.base(),
+        start_id: btf.start_id(),
+        start_str_off: btf.start_str_off(),
+    })
 }

@@ -81,7 +81,7 @@ pub(crate) fn dedup_strings(
     // 0 means not seen yet; offset 0 itself is never looked up.
     let mut memo = vec![0u32; strings.len()];
     let mut rec = [0u32; 2];
-    for &at in &btf.offsets {
+    for &at in btf.record_offsets() {
         let at = at as usize;
         rec[1] = endian.u32_at(types, at + 4);
         // Parsing does not check the names of kinds it does not know, and

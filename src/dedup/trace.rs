@@ -243,7 +243,7 @@ pub fn dedup_traced<'a>(btf: &Btf<'a>, rules: DedupRules) -> Result<(Btf<'a>, Ve
     }
     let mut events = engine.tracer.0;
     events.push(json!({ "event": "done", "map": map }));
-    Ok((deduplicated(btf, kept, names.section), events))
+    Ok((deduplicated(btf, kept, names.section)?, events))
 }
 
 /// The events as JSON lines.

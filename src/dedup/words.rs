@@ -82,7 +82,7 @@ impl Records {
         }
         let first = (from.max(start) - start) as usize;
         let last = (end - start) as usize;
-        let offsets = &btf.offsets;
+        let offsets = btf.record_offsets();
         let bytes = btf.type_bytes();
         let lo = offsets[first] as usize;
         let hi = offsets.get(last).map_or(bytes.len(), |&o| o as usize);

@@ -5,10 +5,12 @@
 //! the name. Where libbpf stops at the first problem, every problem is
 //! collected here, in an order whose first element is libbpf's.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use serde::Serialize;
 
+use crate::btf::read::BtfParts;
 use crate::btf::record::{
     id_words, is_struct_or_union, kflag, kind, member_name, str_words, ARRAY, ARRAY_ELEM, CONST,
     ENUM, ENUM64, FLOAT, FWD, INT, NAME, RESTRICT, STRUCT, TYPE, TYPEDEF, TYPE_TAG, UNION, VOID,
@@ -606,12 +608,16 @@ impl<'t> Relocation<'t> {
             }
             types.extend(r.iter().flat_map(|&w| endian.u32_bytes(w)));
         }
-        let mut out: Btf<'t> = split.clone().detached();
-        out.types = std::borrow::Cow::Owned(types);
-        out.base = Some(self.target);
-        out.start_id = nr_base;
-        out.start_str_off = self.target.string_bytes().len() as u32;
-        Ok(out)
+        Btf::from_parts(BtfParts {
+            header: *split.header(),
+            types,
+            offsets: split.record_offsets().to_vec(),
+            strings: split.string_bytes().to_vec(),
+            layout: Cow::Owned(split.layout_bytes().to_vec()),
+            base: Some(self.target),
+            start_id: nr_base,
+            start_str_off: self.target.string_bytes().len() as u32,
+        })
     }
 }
 

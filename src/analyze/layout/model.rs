@@ -668,7 +668,8 @@ impl<'a> Model<'a> {
             }
         }
         let idx = (id - btf.start_id()) as usize;
-        btf.header().types_start() as u64 + btf.offsets.get(idx).copied().unwrap_or(0) as u64
+        btf.header().types_start() as u64
+            + btf.record_offsets().get(idx).copied().unwrap_or(0) as u64
     }
 
     /// The ids a type's layout or name depends on, and how: `value` edges
