@@ -85,6 +85,78 @@ impl CompatReport {
     }
 }
 
+/// One module's outcome in a [`CompatSummary`]: its report, or why it
+/// could not be checked.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum CompatOutcome {
+    Checked(CompatReport),
+    Failed { module: String, error: String },
+}
+
+/// Modules checked against one kernel, in the order given.
+#[derive(Debug, Clone, Serialize)]
+pub struct CompatSummary {
+    /// The kernel the modules would relocate onto.
+    pub target: String,
+    pub modules: Vec<CompatOutcome>,
+    /// How many modules relocate.
+    pub relocate: usize,
+    /// How many modules were given.
+    pub total: usize,
+}
+
+impl CompatSummary {
+    /// The summary of `results`, one per module, named.
+    pub fn new(
+        target: String,
+        results: impl IntoIterator<Item = (String, Result<CompatReport>)>,
+    ) -> Self {
+        let modules: Vec<CompatOutcome> = results
+            .into_iter()
+            .map(|(module, r)| match r {
+                Ok(r) => CompatOutcome::Checked(r),
+                Err(e) => CompatOutcome::Failed {
+                    module,
+                    error: e.to_string(),
+                },
+            })
+            .collect();
+        let relocate = modules
+            .iter()
+            .filter(|m| matches!(m, CompatOutcome::Checked(r) if r.relocates))
+            .count();
+        CompatSummary {
+            target,
+            total: modules.len(),
+            modules,
+            relocate,
+        }
+    }
+
+    /// Each module's report, and the count that relocate where there are
+    /// several.
+    pub fn to_text(&self) -> String {
+        let mut s = String::new();
+        for m in &self.modules {
+            match m {
+                CompatOutcome::Checked(r) => s.push_str(&r.to_text()),
+                CompatOutcome::Failed { module, error } => {
+                    let _ = writeln!(s, "{module}: error: {error}");
+                }
+            }
+        }
+        if self.total > 1 {
+            let _ = writeln!(
+                s,
+                "{} of {} modules relocate onto {}",
+                self.relocate, self.total, self.target
+            );
+        }
+        s
+    }
+}
+
 /// Checks `module` against `index`'s kernel. `module` is split BTF on
 /// either the kernel it was built for (it is distilled first) or its
 /// distilled base (`base_is_distilled`, as from a `.BTF.base` section).

@@ -4,6 +4,8 @@
 //! size), and whatever else those references need (pointers, arrays,
 //! typedefs, anonymous types) moves into the new split BTF.
 
+use std::fmt::Write as _;
+
 use crate::btf::build::info;
 use crate::btf::kind::KIND_MASK;
 use crate::btf::record::{
@@ -66,6 +68,91 @@ impl std::ops::AddAssign for DistilledSizes {
         self.base_bytes += o.base_bytes;
         self.split_types += o.split_types;
         self.split_bytes += o.split_bytes;
+    }
+}
+
+/// One module's line in a [`DistillSummary`]: its sizes, or why it could
+/// not be distilled.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DistilledModule {
+    pub module: String,
+    #[serde(flatten)]
+    pub sizes: Option<DistilledSizes>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// Modules distilled on one base, in the order given, with their total.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DistillSummary {
+    pub base: String,
+    pub modules: Vec<DistilledModule>,
+    /// The sum over the modules that were distilled.
+    pub total: DistilledSizes,
+    /// How many modules could not be distilled.
+    pub failed: usize,
+}
+
+impl DistillSummary {
+    /// The summary of `results`, one per module, named.
+    pub fn new(
+        base: String,
+        results: impl IntoIterator<Item = (String, Result<DistilledSizes>)>,
+    ) -> Self {
+        let mut total = DistilledSizes::default();
+        let modules: Vec<DistilledModule> = results
+            .into_iter()
+            .map(|(module, r)| {
+                let (sizes, error) = match r {
+                    Ok(s) => {
+                        total += s;
+                        (Some(s), None)
+                    }
+                    Err(e) => (None, Some(e.to_string())),
+                };
+                DistilledModule {
+                    module,
+                    sizes,
+                    error,
+                }
+            })
+            .collect();
+        let failed = modules.iter().filter(|m| m.error.is_some()).count();
+        DistillSummary {
+            base,
+            modules,
+            total,
+            failed,
+        }
+    }
+
+    /// A line per module, and the total where there are several.
+    pub fn to_text(&self) -> String {
+        let mut s = String::new();
+        for m in &self.modules {
+            let _ = match (&m.sizes, &m.error) {
+                (Some(z), _) => writeln!(
+                    s,
+                    "{}: distilled base {} types / {} bytes; split {} types / {} bytes",
+                    m.module, z.base_types, z.base_bytes, z.split_types, z.split_bytes
+                ),
+                (None, e) => writeln!(s, "{}: error: {}", m.module, e.as_deref().unwrap_or("")),
+            };
+        }
+        if self.modules.len() > 1 {
+            let t = &self.total;
+            let _ = writeln!(
+                s,
+                "total ({} modules, {} failed): distilled bases {} types / {} bytes; splits {} types / {} bytes",
+                self.modules.len(),
+                self.failed,
+                t.base_types,
+                t.base_bytes,
+                t.split_types,
+                t.split_bytes
+            );
+        }
+        s
     }
 }
 

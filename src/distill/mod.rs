@@ -12,8 +12,8 @@ mod compat;
 mod distilled;
 mod relocate;
 
-pub use compat::{check, check_bytes, check_module, CompatReport};
-pub use distilled::{distill, Distilled, DistilledSizes};
+pub use compat::{check, check_bytes, check_module, CompatOutcome, CompatReport, CompatSummary};
+pub use distilled::{distill, DistillSummary, Distilled, DistilledModule, DistilledSizes};
 pub use relocate::{
     relocate, Candidate, Problem, ProblemClass, Relocation, SizeChange, TargetIndex,
 };

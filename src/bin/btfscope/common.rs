@@ -130,6 +130,12 @@ pub fn json_out(out: &mut impl Write, value: &impl Serialize) -> Result<()> {
     Ok(())
 }
 
+/// `value` as pretty JSON with every object's keys sorted (as `distill`
+/// and `compat` have always printed them), and a newline.
+pub fn json_out_sorted(out: &mut impl Write, value: &impl Serialize) -> Result<()> {
+    json_out(out, &serde_json::to_value(value).map_err(io::Error::from)?)
+}
+
 /// `value` as JSON on one line.
 pub fn json_line(out: &mut impl Write, value: &impl Serialize) -> Result<()> {
     serde_json::to_writer(&mut *out, value).map_err(io::Error::from)?;

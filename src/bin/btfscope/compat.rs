@@ -8,10 +8,10 @@ use std::path::PathBuf;
 use rayon::prelude::*;
 
 use btfscope::btf::Btf;
-use btfscope::distill::{check_module, CompatReport, TargetIndex};
+use btfscope::distill::{check_module, CompatReport, CompatSummary, TargetIndex};
 use btfscope::Result;
 
-use crate::common::{json_out, name, read, with_base, with_optional_base};
+use crate::common::{json_out_sorted, name, read, with_base, with_optional_base};
 
 /// Would modules' BTF relocate onto another kernel (libbpf's btf__relocate rules)?
 #[derive(clap::Args)]
@@ -44,41 +44,14 @@ pub fn run(args: Args, out: &mut impl Write) -> Result<()> {
         if let [Err(e)] = reports.as_slice() {
             return Err(e.clone());
         }
-        let relocate = reports
-            .iter()
-            .filter(|r| r.as_ref().is_ok_and(|r| r.relocates))
-            .count();
+        let summary = CompatSummary::new(
+            name(&args.base),
+            args.modules.iter().map(|p| name(p)).zip(reports),
+        );
         if args.json {
-            let modules: Vec<serde_json::Value> = reports
-                .iter()
-                .zip(&args.modules)
-                .map(|(r, path)| match r {
-                    Ok(r) => serde_json::to_value(r).unwrap_or_default(),
-                    Err(e) => serde_json::json!({ "module": name(path), "error": e.to_string() }),
-                })
-                .collect();
-            let summary = serde_json::json!({
-                "target": name(&args.base),
-                "modules": modules,
-                "relocate": relocate,
-                "total": reports.len(),
-            });
-            return json_out(out, &summary);
+            return json_out_sorted(out, &summary);
         }
-        for (r, path) in reports.iter().zip(&args.modules) {
-            match r {
-                Ok(r) => out.write_all(r.to_text().as_bytes())?,
-                Err(e) => writeln!(out, "{}: error: {e}", name(path))?,
-            }
-        }
-        if reports.len() > 1 {
-            writeln!(
-                out,
-                "{relocate} of {} modules relocate onto {}",
-                reports.len(),
-                name(&args.base)
-            )?;
-        }
+        out.write_all(summary.to_text().as_bytes())?;
         Ok(())
     })
 }

@@ -6,12 +6,10 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use rayon::prelude::*;
-use serde::Serialize;
-
-use btfscope::distill::{distill, DistilledSizes};
+use btfscope::distill::{distill, DistillSummary, DistilledSizes};
 use btfscope::{Error, ErrorKind, Result};
 
-use crate::common::{json_out, name, with_base, with_split_on, write};
+use crate::common::{json_out_sorted, name, with_base, with_split_on, write};
 
 /// Distill modules' base BTF as libbpf's btf__distill_base does.
 #[derive(clap::Args)]
@@ -28,15 +26,6 @@ pub struct Args {
     /// A JSON summary instead of text.
     #[arg(long)]
     json: bool,
-}
-
-#[derive(Serialize)]
-struct ModuleSizes {
-    module: String,
-    #[serde(flatten)]
-    sizes: Option<DistilledSizes>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<String>,
 }
 
 pub fn run(args: Args, out: &mut impl Write) -> Result<()> {
@@ -63,57 +52,14 @@ pub fn run(args: Args, out: &mut impl Write) -> Result<()> {
         if let [Err(e)] = results.as_slice() {
             return Err(e.clone());
         }
-        let mut total = DistilledSizes::default();
-        let rows: Vec<ModuleSizes> = args
-            .modules
-            .iter()
-            .zip(results)
-            .map(|(path, r)| {
-                let (sizes, error) = match r {
-                    Ok(s) => {
-                        total += s;
-                        (Some(s), None)
-                    }
-                    Err(e) => (None, Some(e.to_string())),
-                };
-                ModuleSizes {
-                    module: name(path),
-                    sizes,
-                    error,
-                }
-            })
-            .collect();
-        let failed = rows.iter().filter(|r| r.error.is_some()).count();
+        let summary = DistillSummary::new(
+            name(&args.base),
+            args.modules.iter().map(|p| name(p)).zip(results),
+        );
         if args.json {
-            let summary = serde_json::json!({
-                "base": name(&args.base),
-                "modules": rows,
-                "total": total,
-                "failed": failed,
-            });
-            return json_out(out, &summary);
+            return json_out_sorted(out, &summary);
         }
-        for r in &rows {
-            match (&r.sizes, &r.error) {
-                (Some(s), _) => writeln!(
-                    out,
-                    "{}: distilled base {} types / {} bytes; split {} types / {} bytes",
-                    r.module, s.base_types, s.base_bytes, s.split_types, s.split_bytes
-                )?,
-                (None, e) => writeln!(out, "{}: error: {}", r.module, e.as_deref().unwrap_or(""))?,
-            }
-        }
-        if rows.len() > 1 {
-            writeln!(
-                out,
-                "total ({} modules, {failed} failed): distilled bases {} types / {} bytes; splits {} types / {} bytes",
-                rows.len(),
-                total.base_types,
-                total.base_bytes,
-                total.split_types,
-                total.split_bytes
-            )?;
-        }
+        out.write_all(summary.to_text().as_bytes())?;
         Ok(())
     })
 }
