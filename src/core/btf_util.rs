@@ -155,29 +155,7 @@ pub fn resolve_size(btf: &Btf, ptr_size: u32, mut id: TypeId) -> Result<u64, i32
 /// The pointer size a BTF assumes, found as libbpf finds it: the size of
 /// its first 4- or 8-byte `long` integer; 8 when it has none.
 pub fn ptr_size(btf: &Btf) -> u32 {
-    const LONG_NAMES: [&[u8]; 11] = [
-        b"long",
-        b"long int",
-        b"int long",
-        b"unsigned long",
-        b"long unsigned",
-        b"unsigned long int",
-        b"unsigned int long",
-        b"long unsigned int",
-        b"long int unsigned",
-        b"int unsigned long",
-        b"int long unsigned",
-    ];
-    (1..btf.type_count())
-        .filter_map(|id| btf.type_by_id(id))
-        .find(|t| {
-            t.kind() == Some(Kind::Int)
-                && matches!(t.size_or_type(), 4 | 8)
-                && btf
-                    .str_at(t.name_off())
-                    .is_some_and(|n| LONG_NAMES.contains(&n))
-        })
-        .map_or(8, |t| t.size_or_type())
+    btf.long_size().unwrap_or(8)
 }
 
 /// The length of `name` before its flavour suffix: `task_struct___v2` →

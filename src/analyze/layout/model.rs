@@ -100,45 +100,6 @@ pub struct Model<'a> {
     pub(crate) members: Vec<Member>,
 }
 
-/// libbpf's guess of the pointer size: the size of the first integer
-/// spelled as some `long`; 0 (unknown) without one.
-fn pointer_size(btf: &Btf) -> u32 {
-    const LONGS: [&[u8]; 11] = [
-        b"long",
-        b"long int",
-        b"int long",
-        b"unsigned long",
-        b"long unsigned",
-        b"unsigned long int",
-        b"unsigned int long",
-        b"long unsigned int",
-        b"long int unsigned",
-        b"int unsigned long",
-        b"int long unsigned",
-    ];
-    let mut chain = vec![btf];
-    while let Some(b) = chain.last().unwrap().base() {
-        chain.push(b);
-    }
-    for b in chain.into_iter().rev() {
-        for t in b.local_types() {
-            if t.kind() != Some(Kind::Int) {
-                continue;
-            }
-            let size = t.size_or_type();
-            if size != 4 && size != 8 {
-                continue;
-            }
-            if let Some(name) = b.str_at(t.name_off()) {
-                if LONGS.contains(&name) {
-                    return size;
-                }
-            }
-        }
-    }
-    0
-}
-
 impl<'a> Model<'a> {
     /// Loads every type of `btf` and its base, and refuses type graphs that
     /// would make layout questions loop or explode.
@@ -224,7 +185,7 @@ impl<'a> Model<'a> {
         }
         let mut model = Model {
             btf,
-            ptr_size: pointer_size(btf),
+            ptr_size: btf.long_size().unwrap_or(0),
             tags,
             classes,
             members,

@@ -130,10 +130,31 @@ pub fn json_out(out: &mut impl Write, value: &impl Serialize) -> Result<()> {
     Ok(())
 }
 
-/// `value` as pretty JSON with every object's keys sorted (as `distill`
-/// and `compat` have always printed them), and a newline.
-pub fn json_out_sorted(out: &mut impl Write, value: &impl Serialize) -> Result<()> {
-    json_out(out, &serde_json::to_value(value).map_err(io::Error::from)?)
+/// A summary over modules: pretty JSON with every object's keys sorted (as
+/// `distill` and `compat` have always printed them), or its `text`.
+pub fn summary_out(
+    out: &mut impl Write,
+    json: bool,
+    summary: &impl Serialize,
+    text: impl FnOnce() -> String,
+) -> Result<()> {
+    if json {
+        return json_out(
+            out,
+            &serde_json::to_value(summary).map_err(io::Error::from)?,
+        );
+    }
+    out.write_all(text().as_bytes())?;
+    Ok(())
+}
+
+/// The error of a lone module, which the command fails with instead of
+/// summarizing (several modules' errors go into the summary's rows).
+pub fn lone_error<T>(results: &[Result<T>]) -> Result<()> {
+    match results {
+        [Err(e)] => Err(e.clone()),
+        _ => Ok(()),
+    }
 }
 
 /// `value` as JSON on one line.

@@ -11,7 +11,7 @@ use btfscope::btf::Btf;
 use btfscope::distill::{check_module, CompatReport, CompatSummary, TargetIndex};
 use btfscope::Result;
 
-use crate::common::{json_out_sorted, name, read, with_base, with_optional_base};
+use crate::common::{lone_error, name, read, summary_out, with_base, with_optional_base};
 
 /// Would modules' BTF relocate onto another kernel (libbpf's btf__relocate rules)?
 #[derive(clap::Args)]
@@ -41,17 +41,9 @@ pub fn run(args: Args, out: &mut impl Write) -> Result<()> {
                 .collect()
         };
         let reports = with_optional_base(args.from.as_deref(), |from| Ok(check_all(from)))?;
-        if let [Err(e)] = reports.as_slice() {
-            return Err(e.clone());
-        }
-        let summary = CompatSummary::new(
-            name(&args.base),
-            args.modules.iter().map(|p| name(p)).zip(reports),
-        );
-        if args.json {
-            return json_out_sorted(out, &summary);
-        }
-        out.write_all(summary.to_text().as_bytes())?;
-        Ok(())
+        lone_error(&reports)?;
+        let names = args.modules.iter().map(|p| name(p));
+        let summary = CompatSummary::new(name(&args.base), names.zip(reports));
+        summary_out(out, args.json, &summary, || summary.to_text())
     })
 }

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use btfscope::distill::{distill, DistillSummary, DistilledSizes};
 use btfscope::{Error, ErrorKind, Result};
 
-use crate::common::{json_out_sorted, name, with_base, with_split_on, write};
+use crate::common::{lone_error, name, summary_out, with_base, with_split_on, write};
 
 /// Distill modules' base BTF as libbpf's btf__distill_base does.
 #[derive(clap::Args)]
@@ -49,17 +49,9 @@ pub fn run(args: Args, out: &mut impl Write) -> Result<()> {
                 Ok(d.sizes())
             })
             .collect();
-        if let [Err(e)] = results.as_slice() {
-            return Err(e.clone());
-        }
-        let summary = DistillSummary::new(
-            name(&args.base),
-            args.modules.iter().map(|p| name(p)).zip(results),
-        );
-        if args.json {
-            return json_out_sorted(out, &summary);
-        }
-        out.write_all(summary.to_text().as_bytes())?;
-        Ok(())
+        lone_error(&results)?;
+        let names = args.modules.iter().map(|p| name(p));
+        let summary = DistillSummary::new(name(&args.base), names.zip(results));
+        summary_out(out, args.json, &summary, || summary.to_text())
     })
 }

@@ -109,7 +109,7 @@ impl<'a> Emitter<'a> {
         let n = btf.type_count() as usize;
         let mut e = Emitter {
             btf,
-            ptr_sz: pointer_size(btf),
+            ptr_sz: btf.long_size().unwrap_or(8),
             aux: vec![Aux::default(); n],
             dup: vec![0; n],
             align: vec![u32::MAX; n],
@@ -1035,32 +1035,6 @@ fn size_times(size: u64, nelems: u64) -> u64 {
         return 0;
     }
     size * nelems
-}
-
-/// libbpf's guess of the target's pointer size: the size of the first
-/// integer named like `long`, else 8.
-pub fn pointer_size(btf: &Btf) -> u32 {
-    const LONGS: [&[u8]; 11] = [
-        b"long",
-        b"long int",
-        b"int long",
-        b"unsigned long",
-        b"long unsigned",
-        b"unsigned long int",
-        b"unsigned int long",
-        b"long unsigned int",
-        b"long int unsigned",
-        b"int unsigned long",
-        b"int long unsigned",
-    ];
-    (1..btf.type_count())
-        .filter_map(|id| btf.type_by_id(id))
-        .find(|t| {
-            t.kind() == Some(Kind::Int)
-                && matches!(t.size_or_type(), 4 | 8)
-                && btf.str_at(t.name_off()).is_some_and(|n| LONGS.contains(&n))
-        })
-        .map_or(8, |t| t.size_or_type())
 }
 
 /// An error about type `id`, at the byte offset of its record.

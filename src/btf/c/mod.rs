@@ -6,9 +6,7 @@
 mod emit;
 mod sort;
 
-pub use emit::{
-    output_limit, pointer_size, Span, SpanKind, MAX_DEPTH, OUTPUT_FLOOR, OUTPUT_PER_BTF_BYTE,
-};
+pub use emit::{output_limit, Span, SpanKind, MAX_DEPTH, OUTPUT_FLOOR, OUTPUT_PER_BTF_BYTE};
 
 use crate::btf::kind::Kind;
 use crate::btf::read::Btf;
