@@ -396,35 +396,6 @@ impl<'a> Btf<'a> {
         &self.layout
     }
 
-    /// libbpf's guess of the target's pointer size: the size of the first
-    /// 4- or 8-byte integer spelled as some `long`, in id order (the base's
-    /// types first); `None` without one.
-    pub fn long_size(&self) -> Option<u32> {
-        const LONGS: [&[u8]; 11] = [
-            b"long",
-            b"long int",
-            b"int long",
-            b"unsigned long",
-            b"long unsigned",
-            b"unsigned long int",
-            b"unsigned int long",
-            b"long unsigned int",
-            b"long int unsigned",
-            b"int unsigned long",
-            b"int long unsigned",
-        ];
-        (1..self.type_count())
-            .filter_map(|id| self.type_by_id(id))
-            .find(|t| {
-                t.kind() == Some(Kind::Int)
-                    && matches!(t.size_or_type(), 4 | 8)
-                    && self
-                        .str_at(t.name_off())
-                        .is_some_and(|n| LONGS.contains(&n))
-            })
-            .map(|t| t.size_or_type())
-    }
-
     /// The record of type `id`, from this BTF or its base. `None` for void
     /// and for ids past the end.
     pub fn type_by_id(&self, id: TypeId) -> Option<TypeView<'_>> {

@@ -3,16 +3,12 @@
 //! names compared by their essential part.
 
 use crate::btf::kind::{Kind, INT_SIGNED};
-use crate::btf::{Btf, TypeId, TypeView};
+use crate::btf::{Btf, SizeError, TypeId, TypeView};
 
 /// Errors as libbpf reports them: an errno and what it was about.
 pub const EINVAL: i32 = 22;
 pub const E2BIG: i32 = 7;
 pub const EOPNOTSUPP: i32 = 95;
-
-/// How many typedef/modifier/array links a size may follow (libbpf's
-/// MAX_RESOLVE_DEPTH).
-const MAX_RESOLVE_DEPTH: usize = 32;
 
 pub fn is_composite(t: &TypeView) -> bool {
     matches!(t.kind(), Some(Kind::Struct | Kind::Union))
@@ -99,57 +95,12 @@ pub fn skip_mods<'a>(btf: &'a Btf, mut id: TypeId) -> Option<(TypeId, Ty<'a>)> {
     None
 }
 
-/// libbpf's btf__resolve_size: the byte size of `id`, through typedefs,
-/// modifiers, VARs and arrays; an errno when it has none.
-pub fn resolve_size(btf: &Btf, ptr_size: u32, mut id: TypeId) -> Result<u64, i32> {
-    let mut nelems: u64 = 1;
-    let mut size: Option<u64> = None;
-    for _ in 0..MAX_RESOLVE_DEPTH {
-        let Some(Ty::Type(t)) = ty(btf, id) else {
-            break;
-        };
-        match t.kind() {
-            Some(
-                Kind::Int
-                | Kind::Struct
-                | Kind::Union
-                | Kind::Enum
-                | Kind::Enum64
-                | Kind::Datasec
-                | Kind::Float,
-            ) => {
-                size = Some(t.size_or_type() as u64);
-                break;
-            }
-            Some(Kind::Ptr) => {
-                size = Some(ptr_size as u64);
-                break;
-            }
-            Some(
-                Kind::Typedef
-                | Kind::Volatile
-                | Kind::Const
-                | Kind::Restrict
-                | Kind::Var
-                | Kind::DeclTag
-                | Kind::TypeTag,
-            ) => id = t.size_or_type(),
-            Some(Kind::Array) => {
-                let a = t.array();
-                if nelems != 0 && a.nelems as u64 > u32::MAX as u64 / nelems {
-                    return Err(E2BIG);
-                }
-                nelems *= a.nelems as u64;
-                id = a.elem_type;
-            }
-            _ => return Err(EINVAL),
-        }
-    }
-    let size = size.ok_or(EINVAL)?;
-    if nelems != 0 && size > u32::MAX as u64 / nelems {
-        return Err(E2BIG);
-    }
-    Ok(nelems * size)
+/// libbpf's btf__resolve_size ([`Btf::resolve_size`]) with its errno.
+pub fn resolve_size(btf: &Btf, ptr_size: u32, id: TypeId) -> Result<u64, i32> {
+    btf.resolve_size(ptr_size, id).map_err(|e| match e {
+        SizeError::TooBig => E2BIG,
+        SizeError::NoSize => EINVAL,
+    })
 }
 
 /// The pointer size a BTF assumes, found as libbpf finds it: the size of

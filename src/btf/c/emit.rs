@@ -35,8 +35,6 @@ pub fn output_limit(btf: &Btf) -> usize {
         .saturating_mul(OUTPUT_PER_BTF_BYTE)
         .saturating_add(OUTPUT_FLOOR)
 }
-/// libbpf gives up resolving a size after this many steps.
-const MAX_RESOLVE_STEPS: u32 = 32;
 /// Indentation stops growing after this many tabs.
 const MAX_INDENT: usize = 13;
 
@@ -497,46 +495,6 @@ impl<'a> Emitter<'a> {
         Ok(!t.size_or_type().is_multiple_of(max))
     }
 
-    /// `btf__resolve_size`, with libbpf's step limit; errors count as 0.
-    fn resolve_size(&self, mut id: TypeId) -> u64 {
-        let mut nelems: u64 = 1;
-        for _ in 0..MAX_RESOLVE_STEPS {
-            let Some(t) = self.t(id) else { return 0 };
-            match t.kind() {
-                Some(
-                    Kind::Int
-                    | Kind::Struct
-                    | Kind::Union
-                    | Kind::Enum
-                    | Kind::Enum64
-                    | Kind::Datasec
-                    | Kind::Float,
-                ) => return size_times(t.size_or_type() as u64, nelems),
-                Some(Kind::Ptr) => return size_times(self.ptr_sz as u64, nelems),
-                Some(Kind::Fwd) => return 0,
-                Some(
-                    Kind::Typedef
-                    | Kind::Volatile
-                    | Kind::Const
-                    | Kind::Restrict
-                    | Kind::Var
-                    | Kind::DeclTag
-                    | Kind::TypeTag,
-                ) => id = t.size_or_type(),
-                Some(Kind::Array) => {
-                    let a = t.array();
-                    if nelems != 0 && a.nelems as u64 > u32::MAX as u64 / nelems {
-                        return 0;
-                    }
-                    nelems *= a.nelems as u64;
-                    id = a.elem_type;
-                }
-                _ => return 0,
-            }
-        }
-        0
-    }
-
     fn emit_bit_padding(
         &mut self,
         cur: i64,
@@ -638,7 +596,7 @@ impl<'a> Emitter<'a> {
                 off = m_off + m_sz;
                 prev_bitfield = true;
             } else {
-                off = m_off + self.resolve_size(m.type_id) as i64 * 8;
+                off = m_off + self.btf.resolve_size(self.ptr_sz, m.type_id).unwrap_or(0) as i64 * 8;
                 prev_bitfield = false;
             }
             self.p(b";");
@@ -1028,13 +986,6 @@ fn roundup(x: i64, y: i64) -> i64 {
         return x;
     }
     (x + y - 1) / y * y
-}
-
-fn size_times(size: u64, nelems: u64) -> u64 {
-    if nelems != 0 && size > u32::MAX as u64 / nelems {
-        return 0;
-    }
-    size * nelems
 }
 
 /// An error about type `id`, at the byte offset of its record.
