@@ -31,7 +31,7 @@ use crate::btf::read::BtfParts;
 use crate::btf::{Btf, TypeId};
 use crate::error::Result;
 use engine::{Compacted, Engine, PARALLEL_MIN_BYTES};
-use strings::dedup_strings;
+use strings::{dedup_strings, StringMap};
 use words::Records;
 
 /// Which libbpf's output to reproduce where libbpf versions differ.
@@ -96,14 +96,7 @@ fn representatives_kept(
     btf: &Btf,
     keep: Option<&IdSet>,
 ) -> Result<Vec<crate::btf::TypeId>> {
-    index.check_fits(btf)?;
-    btf.validate()?;
-    let names = dedup_strings(btf, index.base().map(|_| &index.strings))?;
-    let mut local = Records::load(btf, btf.start_id(), btf.type_count())?;
-    // As in `run`: input name offsets compare exactly only when one-to-one.
-    if !names.injective {
-        local.rename(&names);
-    }
+    let (_, local) = strings_and_records(index, btf)?;
     let mut engine = Engine::new(index, local)?;
     if let Some(keep) = keep {
         engine.keep_only(keep);
@@ -112,6 +105,21 @@ fn representatives_kept(
     Ok((btf.start_id()..btf.type_count())
         .map(|id| engine.maps.resolve(id))
         .collect())
+}
+
+/// What the type passes over `btf` start from: its strings deduplicated,
+/// and its local records, which keep their input name offsets only where
+/// the string mapping is one-to-one (as in `run`, they compare exactly
+/// then) and take the output offsets otherwise.
+pub(super) fn strings_and_records(index: &BaseIndex, btf: &Btf) -> Result<(StringMap, Records)> {
+    index.check_fits(btf)?;
+    btf.validate()?;
+    let names = dedup_strings(btf, index.base().map(|_| &index.strings))?;
+    let mut local = Records::load(btf, btf.start_id(), btf.type_count())?;
+    if !names.injective {
+        local.rename(&names);
+    }
+    Ok((names, local))
 }
 
 fn run<'a>(index: &BaseIndex, btf: &Btf<'a>) -> Result<Btf<'a>> {

@@ -9,9 +9,7 @@ use serde_json::{json, Value};
 
 use super::base_index::BaseIndex;
 use super::engine::{Engine, Types};
-use super::strings::dedup_strings;
-use super::words::Records;
-use super::{deduplicated, DedupRules};
+use super::{deduplicated, strings_and_records, DedupRules};
 use crate::btf::kind::Kind;
 use crate::btf::record::{
     kind, vlen, ARRAY, ENUM, ENUM64, FUNC_PROTO, FWD, INFO, INT, NAME, STRUCT, TYPE, UNION,
@@ -211,13 +209,7 @@ pub fn dedup_traced<'a>(btf: &Btf<'a>, rules: DedupRules) -> Result<(Btf<'a>, Ve
         None => void,
         Some(base) => BaseIndex::with_rules(base, rules)?,
     };
-    index.check_fits(btf)?;
-    btf.validate()?;
-    let names = dedup_strings(btf, index.base().map(|_| &index.strings))?;
-    let mut local = Records::load(btf, btf.start_id(), btf.type_count())?;
-    if !names.injective {
-        local.rename(&names);
-    }
+    let (names, local) = strings_and_records(&index, btf)?;
     let mut events = Events::default();
     events.emit(json!({
         "event": "start", "start_id": btf.start_id(), "types": btf.local_len(),
