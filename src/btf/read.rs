@@ -222,37 +222,40 @@ impl<'a> Btf<'a> {
             if t.kind().is_none() {
                 continue;
             }
+            // An error at word `w` of the record, about the type.
+            let bad = |kind, w: usize, what: String| {
+                let label = kind_label(t.kind_raw());
+                Error::at(
+                    kind,
+                    (rec_at + w * 4) as u64,
+                    format!("type [{}] {label}{what}", t.id),
+                )
+            };
             for w in t.name_words() {
                 let off = t.word(w);
                 if !self.str_valid(off) {
-                    return Err(Error::at(
+                    let end = self.start_str_off as u64 + self.strings.len() as u64;
+                    return Err(bad(
                         ErrorKind::BadStringOffset,
-                        (rec_at + w * 4) as u64,
-                        format!(
-                            "type [{}] {}: name offset {off} is outside the strings (end {})",
-                            t.id,
-                            kind_label(t.kind_raw()),
-                            self.start_str_off as u64 + self.strings.len() as u64
-                        ),
+                        w,
+                        format!(": name offset {off} is outside the strings (end {end})"),
                     ));
                 }
             }
             for w in t.type_ref_words() {
                 let target = t.word(w);
                 if target >= count {
-                    return Err(Error::at(
+                    let hint = if self.base.is_none() && self.offsets.len() > 1 {
+                        " (split BTF without its base?)"
+                    } else {
+                        ""
+                    };
+                    return Err(bad(
                         ErrorKind::BadTypeId,
-                        (rec_at + w * 4) as u64,
+                        w,
                         format!(
-                            "type [{}] {} refers to type id {target}, but the last id is {}{}",
-                            t.id,
-                            kind_label(t.kind_raw()),
-                            count - 1,
-                            if self.base.is_none() && self.offsets.len() > 1 {
-                                " (split BTF without its base?)"
-                            } else {
-                                ""
-                            }
+                            " refers to type id {target}, but the last id is {}{hint}",
+                            count - 1
                         ),
                     ));
                 }
