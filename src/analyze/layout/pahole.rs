@@ -778,61 +778,45 @@ impl<'a> Printer<'_, 'a> {
         out.push(b'\n');
         tabs(out, conf.indent);
         out.extend_from_slice(b"/* XXX last struct has");
-        let mut first = true;
-        let sep = |first: bool| if first { "" } else { "," };
+        // What the struct has, each with the counters it adds to.
+        let mut has: Vec<String> = Vec::new();
         if flex {
-            out.extend_from_slice(b" a flexible array");
+            has.push("a flexible array".into());
             holes.nr_flexible = holes.nr_flexible.wrapping_add(1);
-            first = false;
         }
         if embedded {
-            let _ = write!(out, "{} embedded flexible array(s)", sep(first));
+            has.push("embedded flexible array(s)".into());
             holes.nr_embedded_flexible = holes.nr_embedded_flexible.wrapping_add(1);
-            first = false;
         }
         if padding != 0 {
+            has.push(format!(
+                "{padding} byte{} of padding",
+                plural(padding as u32)
+            ));
             holes.nr_paddings = holes.nr_paddings.wrapping_add(1);
             holes.sum_paddings = holes.sum_paddings.wrapping_add(padding as u32);
-            let _ = write!(
-                out,
-                "{} {padding} byte{} of padding",
-                sep(first),
-                plural(padding as u32)
-            );
-            first = false;
         }
         if bit_padding != 0 {
+            let n = bit_padding as u32;
+            has.push(format!("{bit_padding} bit{} of padding", plural(n)));
             holes.nr_with_bit_paddings = holes.nr_with_bit_paddings.wrapping_add(1);
-            holes.sum_bit_paddings = holes.sum_bit_paddings.wrapping_add(bit_padding as u32);
-            let _ = write!(
-                out,
-                "{} {bit_padding} bit{} of padding",
-                sep(first),
-                plural(bit_padding as u32)
-            );
-            first = false;
+            holes.sum_bit_paddings = holes.sum_bit_paddings.wrapping_add(n);
         }
         if nr_holes != 0 {
+            has.push(format!("{nr_holes} hole{}", plural(nr_holes as u32)));
             holes.nr_with_holes = holes.nr_with_holes.wrapping_add(1);
             holes.total_nr_holes = holes.total_nr_holes.wrapping_add(nr_holes as u16);
-            let _ = write!(
-                out,
-                "{} {nr_holes} hole{}",
-                sep(first),
-                plural(nr_holes as u32)
-            );
-            first = false;
         }
         if nr_bit_holes != 0 {
-            holes.nr_with_bit_holes = holes.nr_with_bit_holes.wrapping_add(1);
-            holes.total_nr_bit_holes = holes.total_nr_bit_holes.wrapping_add(nr_bit_holes as u16);
-            let _ = write!(
-                out,
-                "{} {nr_bit_holes} bit hole{}",
-                sep(first),
+            let n = nr_bit_holes as u16;
+            has.push(format!(
+                "{nr_bit_holes} bit hole{}",
                 plural(nr_bit_holes as u32)
-            );
+            ));
+            holes.nr_with_bit_holes = holes.nr_with_bit_holes.wrapping_add(1);
+            holes.total_nr_bit_holes = holes.total_nr_bit_holes.wrapping_add(n);
         }
+        out.extend_from_slice(format!(" {}", has.join(", ")).as_bytes());
         out.extend_from_slice(b" */");
     }
 
