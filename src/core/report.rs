@@ -11,7 +11,7 @@ use super::calc::ReloRes;
 use super::insn::check_patch;
 use super::resolve::{Program, Resolved, Target};
 use super::spec::{spec_words, type_words};
-use crate::btf::ext::{BtfExt, CoreRelo, CoreReloKind};
+use crate::btf::ext::{BtfExt, CoreRelo, CoreReloKind, ExtSection};
 use crate::btf::Btf;
 
 /// One relocation's outcome on one kernel.
@@ -256,46 +256,47 @@ pub fn ext_text(btf: &Btf, ext: &BtfExt) -> String {
         ext.endian.name(),
         ext.hdr_len
     );
-    let _ = writeln!(out, "func_info:");
-    for s in &ext.func_info {
-        let _ = writeln!(
-            out,
-            "  section '{}' ({} records)",
-            sec_name(s.name_off),
-            s.records.len()
-        );
-        for f in &s.records {
-            let _ = writeln!(
-                out,
-                "    insn {}: {}",
-                f.insn_off / 8,
-                func_words(btf, f.type_id)
-            );
-        }
-    }
-    let _ = writeln!(out, "line_info:");
-    for s in &ext.line_info {
-        let _ = writeln!(
-            out,
-            "  section '{}' ({} records)",
-            sec_name(s.name_off),
-            s.records.len()
-        );
-        for l in &s.records {
-            let _ = writeln!(
-                out,
-                "    insn {}: {}:{}:{} {}",
-                l.insn_off / 8,
-                sec_name(l.file_name_off),
-                l.line,
-                l.col,
-                sec_name(l.line_off).trim()
-            );
-        }
-    }
-    let _ = writeln!(out, "core_relo:");
+    ext_sections(&mut out, "func_info", &ext.func_info, &sec_name, |f| {
+        format!("insn {}: {}", f.insn_off / 8, func_words(btf, f.type_id))
+    });
+    ext_sections(&mut out, "line_info", &ext.line_info, &sec_name, |l| {
+        format!(
+            "insn {}: {}:{}:{} {}",
+            l.insn_off / 8,
+            sec_name(l.file_name_off),
+            l.line,
+            l.col,
+            sec_name(l.line_off).trim()
+        )
+    });
     let ptr = super::btf_util::ptr_size(btf);
-    for s in &ext.core_relos {
+    ext_sections(&mut out, "core_relo", &ext.core_relos, &sec_name, |r| {
+        let access = super::spec::parse_spec(btf, ptr, r)
+            .map(|spec| spec_words(btf, &spec))
+            .unwrap_or_else(|e| format!("{} (bad access: errno {e})", type_words(btf, r.type_id)));
+        format!(
+            "insn {}: {} [{}] {} ({})",
+            r.insn_off / 8,
+            kind_name(r),
+            r.type_id,
+            access,
+            sec_name(r.access_str_off)
+        )
+    });
+    out
+}
+
+/// One kind of `.BTF.ext` record: its title, then each section's name and
+/// count and its records, a line each.
+fn ext_sections<T>(
+    out: &mut String,
+    title: &str,
+    sections: &[ExtSection<T>],
+    sec_name: &dyn Fn(u32) -> String,
+    record: impl Fn(&T) -> String,
+) {
+    let _ = writeln!(out, "{title}:");
+    for s in sections {
         let _ = writeln!(
             out,
             "  section '{}' ({} records)",
@@ -303,23 +304,9 @@ pub fn ext_text(btf: &Btf, ext: &BtfExt) -> String {
             s.records.len()
         );
         for r in &s.records {
-            let access = super::spec::parse_spec(btf, ptr, r)
-                .map(|spec| spec_words(btf, &spec))
-                .unwrap_or_else(|e| {
-                    format!("{} (bad access: errno {e})", type_words(btf, r.type_id))
-                });
-            let _ = writeln!(
-                out,
-                "    insn {}: {} [{}] {} ({})",
-                r.insn_off / 8,
-                kind_name(r),
-                r.type_id,
-                access,
-                sec_name(r.access_str_off)
-            );
+            let _ = writeln!(out, "    {}", record(r));
         }
     }
-    out
 }
 
 fn func_words(btf: &Btf, id: u32) -> String {
