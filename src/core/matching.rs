@@ -26,6 +26,22 @@ fn skip<'a>(s: &Side<'a>, id: TypeId) -> Result<(TypeId, Ty<'a>), i32> {
     skip_mods(s.btf, id).ok_or(EINVAL)
 }
 
+/// One step of a walk down both sides: each type with its typedefs and
+/// modifiers skipped, within libbpf's bound of 32 steps (`depth` counts down).
+fn step_both<'a>(
+    l: &Side<'a>,
+    lid: TypeId,
+    t: &Side<'a>,
+    tid: TypeId,
+    depth: &mut i32,
+) -> Result<(Ty<'a>, Ty<'a>), i32> {
+    *depth -= 1;
+    if *depth < 0 {
+        return Err(EINVAL);
+    }
+    Ok((skip(l, lid)?.1, skip(t, tid)?.1))
+}
+
 fn ty_of<'a>(s: &Side<'a>, id: TypeId) -> Result<Ty<'a>, i32> {
     ty(s.btf, id).ok_or(EINVAL)
 }
@@ -51,12 +67,7 @@ pub fn types_are_compat(
     }
     let mut depth = 32;
     loop {
-        depth -= 1;
-        if depth < 0 {
-            return Err(EINVAL);
-        }
-        let (_, lt) = skip(l, lid)?;
-        let (_, tt) = skip(t, tid)?;
+        let (lt, tt) = step_both(l, lid, t, tid, &mut depth)?;
         if !kind_core_compat(&lt, &tt) {
             return Ok(false);
         }
@@ -333,12 +344,7 @@ pub fn types_match(
     }
     let mut depth = 32;
     loop {
-        depth -= 1;
-        if depth < 0 {
-            return Err(EINVAL);
-        }
-        let (_, lt) = skip(l, lid)?;
-        let (_, tt) = skip(t, tid)?;
+        let (lt, tt) = step_both(l, lid, t, tid, &mut depth)?;
         if !names_match(l, lt.name_off(), t, tt.name_off()) {
             return Ok(false);
         }
