@@ -534,9 +534,9 @@ impl<'a> Model<'a> {
         found
     }
 
-    /// Marks the struct types of members placed at offsets their natural
-    /// alignment does not allow as packed.
-    fn mark_unnaturally_placed(&mut self, c: usize) {
+    /// Marks as packed the struct type of each member of class `c` whose
+    /// natural alignment does not divide `at(model, member)`.
+    fn mark_struct_members_packed(&mut self, c: usize, at: impl Fn(&Self, usize) -> u64) {
         for m in self.members_of(c) {
             let Some(t) = self.strip(self.members[m].type_id) else {
                 continue;
@@ -545,12 +545,18 @@ impl<'a> Model<'a> {
                 continue;
             }
             let natural = self.natural_alignment(Some(t));
-            if !(self.members[m].byte_offset as u64).is_multiple_of(natural) {
+            if !at(self, m).is_multiple_of(natural) {
                 let mc = self.class_of(t).unwrap();
                 self.classes[mc].is_packed = true;
                 self.classes[mc].packed_inferred = true;
             }
         }
+    }
+
+    /// Marks the struct types of members placed at offsets their natural
+    /// alignment does not allow as packed.
+    fn mark_unnaturally_placed(&mut self, c: usize) {
+        self.mark_struct_members_packed(c, |model, m| model.members[m].byte_offset as u64);
     }
 
     /// Whether pahole believes the struct was declared packed.
@@ -601,21 +607,8 @@ impl<'a> Model<'a> {
         if self.classes[c].packed_inferred {
             return;
         }
-        let size = self.classes[c].size;
-        for m in self.members_of(c) {
-            let Some(t) = self.strip(self.members[m].type_id) else {
-                continue;
-            };
-            if !self.is_struct(t) {
-                continue;
-            }
-            let natural = self.natural_alignment(Some(t));
-            if !(size as u64).is_multiple_of(natural) {
-                let mc = self.class_of(t).unwrap();
-                self.classes[mc].is_packed = true;
-                self.classes[mc].packed_inferred = true;
-            }
-        }
+        let size = self.classes[c].size as u64;
+        self.mark_struct_members_packed(c, |_, _| size);
         self.classes[c].packed_inferred = true;
     }
 
