@@ -348,28 +348,6 @@ impl<'a> Printer<'_, 'a> {
         self.names().tag_name(id, len)
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn ftype(
-        &self,
-        out: &mut Vec<u8>,
-        proto: TypeId,
-        name: Option<&[u8]>,
-        inlined: bool,
-        is_pointer: bool,
-        type_spacing: i32,
-        is_prototype: bool,
-    ) {
-        self.names().ftype(
-            out,
-            proto,
-            name,
-            inlined,
-            is_pointer,
-            type_spacing,
-            is_prototype,
-        )
-    }
-
     fn is_named(&self, id: TypeId) -> bool {
         self.m.has_name(id)
     }
@@ -414,7 +392,15 @@ impl<'a> Printer<'_, 'a> {
                             return;
                         };
                         if self.m.tag(pt) == Tag::Proto {
-                            self.ftype(out, pt, name, false, true, tconf.type_spacing, true);
+                            self.names().ftype(
+                                out,
+                                pt,
+                                name,
+                                false,
+                                true,
+                                tconf.type_spacing,
+                                true,
+                            );
                             return;
                         }
                         if matches!(self.m.tag(pt), Tag::Class(_) | Tag::Enum { .. })
@@ -432,7 +418,8 @@ impl<'a> Printer<'_, 'a> {
                     return self.default_decl(out, ty, name, &tconf);
                 }
                 Tag::Proto => {
-                    self.ftype(out, ty, name, false, false, tconf.type_spacing, true);
+                    self.names()
+                        .ftype(out, ty, name, false, false, tconf.type_spacing, true);
                     return;
                 }
                 Tag::Const(t) => {
@@ -1222,7 +1209,9 @@ impl<'a> Printer<'_, 'a> {
             _ => {}
         }
         if let Some((p, is_pointer)) = proto {
-            return self.ftype(out, p, Some(name), false, is_pointer, 0, true);
+            return self
+                .names()
+                .ftype(out, p, Some(name), false, is_pointer, 0, true);
         }
         out.extend_from_slice(&self.tag_name(Some(t), 512));
         out.push(b' ');
