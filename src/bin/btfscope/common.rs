@@ -171,6 +171,18 @@ pub fn json_bytes(value: &impl Serialize) -> Result<Vec<u8>> {
     Ok(json)
 }
 
+/// Modules and the base BTF they are split on (-B). Each command words
+/// their help its own way (`mut_arg`).
+#[derive(clap::Args)]
+pub struct ModulesOnBase {
+    /// Kernel modules (.ko).
+    #[arg(required = true)]
+    pub modules: Vec<PathBuf>,
+    /// The vmlinux (or vmlinuz, or raw BTF).
+    #[arg(short = 'B', long = "base")]
+    pub base: PathBuf,
+}
+
 /// Which libbpf's dedup rules to reproduce (see docs/DEDUP.md).
 #[derive(clap::Args)]
 pub struct LibbpfArg {

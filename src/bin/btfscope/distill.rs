@@ -9,17 +9,15 @@ use rayon::prelude::*;
 use btfscope::distill::{distill, DistillSummary, DistilledSizes};
 use btfscope::{Error, ErrorKind, Result};
 
-use crate::common::{lone_error, name, summary_out, with_base, with_split_on, write};
+use crate::common::{lone_error, name, summary_out, with_base, with_split_on, write, ModulesOnBase};
 
 /// Distill modules' base BTF as libbpf's btf__distill_base does.
 #[derive(clap::Args)]
+#[command(mut_arg("modules", |a| a.help("Kernel modules (.ko) or raw split BTF")))]
+#[command(mut_arg("base", |a| a.help("The vmlinux (or vmlinuz, or raw BTF) the modules were built against")))]
 pub struct Args {
-    /// Kernel modules (.ko) or raw split BTF.
-    #[arg(required = true)]
-    modules: Vec<PathBuf>,
-    /// The vmlinux (or vmlinuz, or raw BTF) the modules were built against.
-    #[arg(short = 'B', long = "base")]
-    base: PathBuf,
+    #[command(flatten)]
+    on: ModulesOnBase,
     /// Write OUT.base.btf (distilled base) and OUT.btf (new split); one module only.
     #[arg(short = 'o', long = "output")]
     output: Option<PathBuf>,
@@ -29,14 +27,15 @@ pub struct Args {
 }
 
 pub fn run(args: Args, out: &mut impl Write) -> Result<()> {
-    if args.output.is_some() && args.modules.len() != 1 {
+    if args.output.is_some() && args.on.modules.len() != 1 {
         return Err(Error::new(
             ErrorKind::Usage,
             "-o writes one module's BTF: give exactly one module",
         ));
     }
-    with_base(&args.base, |base| {
+    with_base(&args.on.base, |base| {
         let results: Vec<Result<DistilledSizes>> = args
+            .on
             .modules
             .par_iter()
             .map(|path| {
@@ -50,8 +49,8 @@ pub fn run(args: Args, out: &mut impl Write) -> Result<()> {
             })
             .collect();
         lone_error(&results)?;
-        let names = args.modules.iter().map(|p| name(p));
-        let summary = DistillSummary::new(name(&args.base), names.zip(results));
+        let names = args.on.modules.iter().map(|p| name(p));
+        let summary = DistillSummary::new(name(&args.on.base), names.zip(results));
         summary_out(out, args.json, &summary, || summary.to_text())
     })
 }

@@ -7,17 +7,15 @@ use std::path::PathBuf;
 use btfscope::analyze::report::{report, NamedInput, Options};
 use btfscope::{Error, ErrorKind, Result};
 
-use crate::common::{file_name, json_bytes, map, map_all, named, pool, write};
+use crate::common::{file_name, json_bytes, map, map_all, named, pool, write, ModulesOnBase};
 
 /// FULL against SPLIT and sizes per kind for a kernel's modules, reproducibly.
 #[derive(clap::Args)]
+#[command(mut_arg("modules", |a| a.help("The modules (.ko) built against the base")))]
+#[command(mut_arg("base", |a| a.help("The vmlinux (or vmlinuz, or raw BTF)")))]
 pub struct Args {
-    /// The modules (.ko) built against the base.
-    #[arg(required = true)]
-    modules: Vec<PathBuf>,
-    /// The vmlinux (or vmlinuz, or raw BTF).
-    #[arg(short = 'B', long = "base")]
-    base: PathBuf,
+    #[command(flatten)]
+    on: ModulesOnBase,
     /// Write the JSON report to this file.
     #[arg(long = "json")]
     json: Option<PathBuf>,
@@ -40,13 +38,13 @@ pub struct Args {
 }
 
 pub fn run(args: Args, out: &mut impl Write) -> Result<()> {
-    let base_map = map(&args.base)?;
-    let module_maps = map_all(&args.modules)?;
+    let base_map = map(&args.on.base)?;
+    let module_maps = map_all(&args.on.modules)?;
     let base = NamedInput {
-        name: file_name(&args.base),
+        name: file_name(&args.on.base),
         bytes: &base_map,
     };
-    let modules = named(&args.modules, &module_maps);
+    let modules = named(&args.on.modules, &module_maps);
     let options = Options {
         explain: args.explain,
         redup: args.redup,

@@ -9,17 +9,15 @@ use btfscope::analyze::resplit::resplit;
 use btfscope::dedup::BaseIndex;
 use btfscope::{Error, ErrorKind, Result};
 
-use crate::common::{json_out, name, pool, with_base, LibbpfArg, Progress};
+use crate::common::{json_out, name, pool, with_base, LibbpfArg, Progress, ModulesOnBase};
 
 /// Re-deduplicate modules against vmlinux: shipped against deduplicated sizes.
 #[derive(clap::Args)]
+#[command(mut_arg("modules", |a| a.help("Module files, or directories searched for *.ko[.xz|.gz|.zst]")))]
+#[command(mut_arg("base", |a| a.help("The vmlinux (or its raw BTF) the modules were built against")))]
 pub struct Args {
-    /// Module files, or directories searched for *.ko[.xz|.gz|.zst].
-    #[arg(required = true)]
-    modules: Vec<PathBuf>,
-    /// The vmlinux (or its raw BTF) the modules were built against.
-    #[arg(short = 'B', long = "base")]
-    base: PathBuf,
+    #[command(flatten)]
+    on: ModulesOnBase,
     /// Threads (default: all cores). The output does not depend on it.
     #[arg(short = 'j', long = "jobs")]
     jobs: Option<usize>,
@@ -35,11 +33,11 @@ pub struct Args {
 }
 
 pub fn run(args: Args, out: &mut impl Write) -> Result<()> {
-    let base_name = name(&args.base);
-    with_base(&args.base, |base| {
+    let base_name = name(&args.on.base);
+    with_base(&args.on.base, |base| {
         let index =
             BaseIndex::with_rules(base, args.libbpf.rules()).map_err(|e| e.in_file(&base_name))?;
-        let files = module_files(&args.modules)?;
+        let files = module_files(&args.on.modules)?;
         let pool = pool(args.jobs)?;
         let progress = Progress::counter("modules");
         let full = args
