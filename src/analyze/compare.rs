@@ -259,7 +259,7 @@ pub struct TotalsComparison {
 /// How many module names are in both reports, changed (some SPLIT or FULL
 /// figure differs), only in the new one, only in the old one.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct Summary {
+pub struct ModuleCounts {
     pub both: u64,
     pub changed: u64,
     pub added: u64,
@@ -274,7 +274,7 @@ pub struct Comparison {
     pub old: Identity,
     pub new: Identity,
     pub base: BaseComparison,
-    pub summary: Summary,
+    pub summary: ModuleCounts,
     /// Sorted by name.
     pub modules: Vec<ModuleComparison>,
     pub totals: TotalsComparison,
@@ -310,7 +310,7 @@ pub fn compare(old: &Report, new: &Report) -> Comparison {
     let mut names: Vec<&str> = a.keys().chain(b.keys()).copied().collect();
     names.sort_unstable();
     names.dedup();
-    let mut summary = Summary::default();
+    let mut summary = ModuleCounts::default();
     let modules: Vec<ModuleComparison> = names
         .into_iter()
         .map(|name| {
