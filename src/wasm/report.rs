@@ -3,15 +3,13 @@
 //! and verified by the core, so that the page's reports and the CLI's are
 //! interchangeable.
 
-use js_sys::Array;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
-use super::{byte_arrays, to_js};
+use super::to_js;
 use crate::analyze::compare::read_report;
 use crate::analyze::report::{
-    assemble, check, verify, BaseResult, InputFile, ModuleResult, NamedInput, Options, Report,
-    ReportCheck,
+    assemble, check, BaseResult, InputFile, ModuleResult, Options, Report, ReportCheck,
 };
 
 /// What the page computed in a run, as `makeReport` and `checkReport`
@@ -107,24 +105,4 @@ pub fn check_report(recorded: &[u8], run: JsValue) -> Result<JsValue, JsError> {
     let fresh = assembled(run)?;
     let result = check(&recorded, &fresh);
     made(&fresh, false, Some(result))
-}
-
-/// Re-runs the report `recorded` (its JSON bytes) over `files` (the
-/// `Uint8Array`s of its inputs, `names[i]` the file name of `files[i]`,
-/// as the report names them) and returns `{ changed_inputs: [{ name,
-/// recorded, actual }], differences: [[path, recorded, now]] }`: both
-/// empty when the report is reproduced exactly.
-#[wasm_bindgen(js_name = verifyReport)]
-pub fn verify_report(
-    recorded: &[u8],
-    names: Vec<String>,
-    files: Array,
-) -> Result<JsValue, JsError> {
-    let bytes = byte_arrays(files)?;
-    let inputs: Vec<NamedInput> = names
-        .into_iter()
-        .zip(&bytes)
-        .map(|(name, bytes)| NamedInput { name, bytes })
-        .collect();
-    to_js(&verify(recorded, &inputs)?)
 }

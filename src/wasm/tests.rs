@@ -7,9 +7,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::wasm_bindgen_test;
 
 use super::encode::DebugElf;
-use super::report::verify_report;
 use super::{base_types, Session};
-use crate::analyze::report::{report, NamedInput, Options as ReportOptions};
 use crate::encode::Options;
 
 const VMLINUX: &[u8] = include_bytes!("../../tests/fixtures/vmlinux.btf.xz");
@@ -276,38 +274,4 @@ fn the_full_pass_takes_only_what_the_quick_pass_kept() {
     let error = get(&outcomes[0], "error").as_string().unwrap();
     assert!(error.contains("not read by the quick pass"), "{error}");
     assert!(session.fulls(vec![7]).unwrap().get(0).is_undefined());
-}
-
-#[wasm_bindgen_test]
-fn a_report_verifies_through_the_core_and_a_changed_figure_is_found() {
-    let named = |name: &str, bytes| NamedInput {
-        name: name.into(),
-        bytes,
-    };
-    let r = report(
-        &ReportOptions::default(),
-        &named("vmlinux.btf.xz", VMLINUX),
-        &[named("nfs.btf.xz", NFS)],
-    )
-    .unwrap();
-    let json = serde_json::to_string_pretty(&r).unwrap();
-    let names = || vec!["vmlinux.btf.xz".to_string(), "nfs.btf.xz".to_string()];
-    let files = || -> Array {
-        [VMLINUX, NFS]
-            .iter()
-            .map(|f| Uint8Array::from(*f))
-            .collect()
-    };
-    let count = |v: &JsValue, key: &str| Array::from(&get(v, key)).length();
-    let v = verify_report(json.as_bytes(), names(), files()).unwrap();
-    assert_eq!(
-        (count(&v, "changed_inputs"), count(&v, "differences")),
-        (0, 0)
-    );
-
-    let split = r.modules[0].split.bytes;
-    let changed = json.replacen(&format!("\"bytes\": {split}"), "\"bytes\": 1", 1);
-    assert_ne!(changed, json);
-    let v = verify_report(changed.as_bytes(), names(), files()).unwrap();
-    assert_eq!(count(&v, "differences"), 1);
 }
