@@ -114,9 +114,8 @@ fn every_module_with_all_modules_set() {
     {
         return;
     }
-    let vm = std::fs::read(kernel::vmlinux_path()).unwrap();
-    let vm_input = Input::open(&vm).unwrap();
-    let vmlinux = vm_input.parse_btf(None).unwrap();
+    let vm = kernel::vmlinux_btf();
+    let vmlinux = Btf::parse(&vm).unwrap();
     let idx = indexes(&vmlinux);
     let base_names = names(&vmlinux);
     let mut checked = 0;
@@ -131,9 +130,8 @@ fn cases_reach_the_real_verdicts() {
     if !kernel::available("cases_reach_the_real_verdicts") {
         return;
     }
-    let vm = std::fs::read(kernel::vmlinux_path()).unwrap();
-    let vm_input = Input::open(&vm).unwrap();
-    let vmlinux = vm_input.parse_btf(None).unwrap();
+    let vm = kernel::vmlinux_btf();
+    let vmlinux = Btf::parse(&vm).unwrap();
     let idx = indexes(&vmlinux);
     let base_names = names(&vmlinux);
     let mut all = Vec::new();
@@ -186,9 +184,8 @@ fn finds_types_by_name_kind_or_id() {
     if !kernel::available("finds_types_by_name_kind_or_id") {
         return;
     }
-    let vm = std::fs::read(kernel::vmlinux_path()).unwrap();
-    let vm_input = Input::open(&vm).unwrap();
-    let vmlinux = vm_input.parse_btf(None).unwrap();
+    let vm = kernel::vmlinux_btf();
+    let vmlinux = Btf::parse(&vm).unwrap();
     let bytes = std::fs::read(kernel::modules_dir().join("fs/nfs/nfs.ko")).unwrap();
     Input::open(&bytes)
         .unwrap()
@@ -226,9 +223,8 @@ fn cli_writes_the_library_specs() {
     );
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("struct mac_addr is ["), "{text}");
-    let vm = std::fs::read(kernel::vmlinux_path()).unwrap();
-    let vm_input = Input::open(&vm).unwrap();
-    let vmlinux = vm_input.parse_btf(None).unwrap();
+    let vm = kernel::vmlinux_btf();
+    let vmlinux = Btf::parse(&vm).unwrap();
     let bytes = std::fs::read(&module).unwrap();
     let x = Input::open(&bytes)
         .unwrap()
