@@ -17,6 +17,21 @@ struct Checked {
     explanations: Vec<Explanation>,
 }
 
+/// The name of file `i`: its given name, or `#i` when none was given.
+fn named(names: &[String], i: usize) -> String {
+    names.get(i).cloned().unwrap_or_else(|| format!("#{i}"))
+}
+
+/// Each file opened, an error naming the file that does not open.
+fn open_all<'a>(files: &'a [Vec<u8>], names: &[String]) -> Result<Vec<Input<'a>>, JsError> {
+    let inputs = files
+        .iter()
+        .enumerate()
+        .map(|(i, b)| Input::open(b).map_err(|e| e.in_file(named(names, i))))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(inputs)
+}
+
 fn set(obj: &Object, key: &str, value: &JsValue) -> Result<(), JsError> {
     Reflect::set(obj, &key.into(), value).map_err(|_| JsError::new("cannot build the result"))?;
     Ok(())
@@ -35,13 +50,7 @@ pub fn core_check(
 ) -> Result<JsValue, JsError> {
     let program_bytes = super::byte_arrays(programs)?;
     let kernel_bytes = super::byte_arrays(kernels)?;
-    let named =
-        |names: &[String], i: usize| names.get(i).cloned().unwrap_or_else(|| format!("#{i}"));
-    let inputs = kernel_bytes
-        .iter()
-        .enumerate()
-        .map(|(i, b)| Input::open(b).map_err(|e| e.in_file(named(&kernel_names, i))))
-        .collect::<Result<Vec<_>, _>>()?;
+    let inputs = open_all(&kernel_bytes, &kernel_names)?;
     let btfs = inputs
         .iter()
         .enumerate()
@@ -57,11 +66,7 @@ pub fn core_check(
         .map(|i| (named(&kernel_names, i), &targets[i]))
         .collect();
 
-    let prog_inputs = program_bytes
-        .iter()
-        .enumerate()
-        .map(|(i, b)| Input::open(b).map_err(|e| e.in_file(named(&program_names, i))))
-        .collect::<Result<Vec<_>, _>>()?;
+    let prog_inputs = open_all(&program_bytes, &program_names)?;
     let parts = prog_inputs
         .iter()
         .enumerate()
